@@ -1,0 +1,116 @@
+/* mh_hook.c - the state of one hook call. */
+#include "mh_hook.h"
+#include "mh_error.h"
+#include "mh_file.h"
+#include "mh_journal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+mh_hook_init(struct mh_hook *hook, const char *guest, const char *operation,
+             const char *sub_operation, const char *extra, int input_fd)
+{
+    memset(hook, 0, sizeof(*hook));
+    hook->guest = guest;
+    hook->operation = operation;
+    hook->sub_operation = sub_operation;
+    hook->extra = extra;
+    hook->input_fd = input_fd;
+    hook->outcome = MH_OUTCOME_NOTHING;
+}
+
+void
+mh_hook_free(struct mh_hook *hook)
+{
+    mh_xml_free_doc(hook->document);
+    free(hook->input);
+    free(hook->output);
+    if (hook->details)
+        json_decref(hook->details);
+    mh_conf_free(&hook->conf);
+    hook->document = NULL;
+    hook->input = hook->output = NULL;
+    hook->details = NULL;
+}
+
+xmlDoc *
+mh_hook_document(struct mh_hook *hook, struct mh_error *err)
+{
+    if (hook->document)
+        return hook->document;
+    if (!hook->input &&
+        mh_file_read_fd(hook->input_fd, (size_t)hook->conf.max_input_bytes, &hook->input,
+                        &hook->input_length, err) < 0) {
+        mh_error_prefix(err, "domain XML on stdin");
+        return NULL;
+    }
+    if (hook->input_length == 0) {
+        mh_error_set(err, "domain XML on stdin: empty");
+        return NULL;
+    }
+    hook->document = mh_xml_parse(hook->input, hook->input_length, "domain XML", err);
+    if (!hook->document)
+        return NULL;
+    if (mh_xml_domain_identity(hook->document, hook->name, sizeof(hook->name), hook->uuid,
+                               err) < 0) {
+        mh_xml_free_doc(hook->document);
+        hook->document = NULL;
+        return NULL;
+    }
+    return hook->document;
+}
+
+void
+mh_hook_note(struct mh_hook *hook, const char *key, json_t *value)
+{
+    if (!hook->details)
+        hook->details = json_object();
+    if (hook->details)
+        json_object_set_new(hook->details, key, value);
+    else
+        json_decref(value);
+    if (hook->outcome == MH_OUTCOME_NOTHING)
+        hook->outcome = MH_OUTCOME_OK;
+}
+
+json_t *
+mh_hook_journal_entry(const struct mh_hook *hook, const char *message, double milliseconds)
+{
+    char timestamp[32];
+    json_t *entry = json_object();
+
+    if (!entry)
+        return NULL;
+    mh_journal_timestamp(timestamp);
+    json_object_set_new(entry, "time", json_string(timestamp));
+    json_object_set_new(entry, "host", json_string(hook->conf.host_id));
+    json_object_set_new(entry, "guest", json_string(hook->guest));
+    if (hook->uuid[0])
+        json_object_set_new(entry, "uuid", json_string(hook->uuid));
+    json_object_set_new(entry, "operation", json_string(hook->operation));
+    json_object_set_new(entry, "sub_operation", json_string(hook->sub_operation));
+    json_object_set_new(entry, "extra", json_string(hook->extra));
+    if (hook->migration_id[0])
+        json_object_set_new(entry, "migration_id", json_string(hook->migration_id));
+    json_object_set_new(entry, "outcome", json_string(mh_hook_outcome_name(hook->outcome)));
+    json_object_set_new(entry, "ms", json_real(milliseconds));
+    if (message && *message)
+        json_object_set_new(entry, "message", json_string(message));
+    if (hook->details)
+        json_object_set(entry, "details", hook->details);
+    return entry;
+}
+
+const char *
+mh_hook_outcome_name(enum mh_outcome outcome)
+{
+    switch (outcome) {
+    case MH_OUTCOME_NOTHING: return "nothing";
+    case MH_OUTCOME_OK: return "ok";
+    case MH_OUTCOME_WARNED: return "warned";
+    case MH_OUTCOME_REFUSED: return "refused";
+    case MH_OUTCOME_ERROR: return "error";
+    }
+    return "unknown";
+}

@@ -1,0 +1,196 @@
+/* mh_journal.c - append and read the JSON-lines journal. */
+#include "mh_journal.h"
+#include "mh_conf.h"
+#include "mh_error.h"
+#include "mh_file.h"
+#include "mh_json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int open_for_append(const char *path, struct mh_error *err);
+static int rotate_if_large(const struct mh_conf *conf, int *fd, struct mh_error *err);
+static int read_one(const char *path, int (*visit)(json_t *entry, void *data), void *data,
+                    size_t *skipped, struct mh_error *err);
+
+void
+mh_journal_timestamp(char buffer[32])
+{
+    struct timespec now;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    if (strftime(buffer, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+        buffer[0] = '\0';
+        return;
+    }
+    snprintf(buffer + 19, 32 - 19, ".%03uZ", (unsigned)(now.tv_nsec / 1000000) % 1000u);
+}
+
+char *
+mh_journal_format(const struct mh_conf *conf, json_t *entry)
+{
+    char timestamp[32];
+    char *line;
+    char *with_newline;
+    size_t length;
+
+    if (!json_object_get(entry, "time")) {
+        mh_journal_timestamp(timestamp);
+        json_object_set_new(entry, "time", json_string(timestamp));
+    }
+    if (!json_object_get(entry, "host"))
+        json_object_set_new(entry, "host", json_string(conf->host_id));
+    line = json_dumps(entry, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
+                           JSON_REAL_PRECISION(6));
+    if (!line)
+        return NULL;
+    length = strlen(line);
+    with_newline = realloc(line, length + 2);
+    if (!with_newline) {
+        free(line);
+        return NULL;
+    }
+    with_newline[length] = '\n';
+    with_newline[length + 1] = '\0';
+    return with_newline;
+}
+
+int
+mh_journal_append(const struct mh_conf *conf, json_t *entry, struct mh_error *err)
+{
+    char *line = NULL;
+    int fd = -1;
+    int ret = -1;
+
+    if (!conf->journal_enabled)
+        return 0;
+    line = mh_journal_format(conf, entry);
+    if (!line) {
+        mh_error_set(err, "journal: cannot format entry");
+        return -1;
+    }
+    fd = open_for_append(conf->journal_path, err);
+    if (fd < 0)
+        goto cleanup;
+    if (rotate_if_large(conf, &fd, err) < 0)
+        goto cleanup;
+    /* One write(2) with O_APPEND: lines of concurrent hooks never mix. */
+    if (mh_file_write_all(fd, line, strlen(line)) < 0) {
+        mh_error_set_errno(err, errno, "journal %s: write", conf->journal_path);
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(line);
+    return ret;
+}
+
+int
+mh_journal_read(const char *path, int (*visit)(json_t *entry, void *data), void *data,
+                size_t *skipped, struct mh_error *err)
+{
+    char rotated[PATH_MAX];
+    int ret;
+
+    *skipped = 0;
+    if (snprintf(rotated, sizeof(rotated), "%s.1", path) >= (int)sizeof(rotated)) {
+        mh_error_set(err, "%s: path too long", path);
+        return -1;
+    }
+    ret = read_one(rotated, visit, data, skipped, err);
+    if (ret != 0)
+        return ret;
+    return read_one(path, visit, data, skipped, err);
+}
+
+static int
+open_for_append(const char *path, struct mh_error *err)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
+
+    if (fd < 0)
+        mh_error_set_errno(err, errno, "journal %s: cannot open", path);
+    return fd;
+}
+
+/* Keep one old generation. The rename happens under an exclusive lock on
+ * the journal so that two hooks never rotate twice; a hook still holding the
+ * old descriptor just lands its line in PATH.1. */
+static int
+rotate_if_large(const struct mh_conf *conf, int *fd, struct mh_error *err)
+{
+    char rotated[PATH_MAX];
+    struct stat st;
+    struct stat current;
+
+    if (fstat(*fd, &st) < 0 || st.st_size < conf->journal_max_bytes)
+        return 0;
+    if (flock(*fd, LOCK_EX) < 0)
+        return 0;
+    /* Another hook may have rotated while we waited: only rename if the
+     * path still names the file we hold. */
+    if (stat(conf->journal_path, &current) == 0 && current.st_ino == st.st_ino &&
+        current.st_dev == st.st_dev &&
+        snprintf(rotated, sizeof(rotated), "%s.1", conf->journal_path) < (int)sizeof(rotated))
+        rename(conf->journal_path, rotated);
+    flock(*fd, LOCK_UN);
+    close(*fd);
+    *fd = open_for_append(conf->journal_path, err);
+    return *fd < 0 ? -1 : 0;
+}
+
+static int
+read_one(const char *path, int (*visit)(json_t *entry, void *data), void *data,
+         size_t *skipped, struct mh_error *err)
+{
+    FILE *file = fopen(path, "re");
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t length;
+    int ret = 0;
+
+    if (!file) {
+        if (errno == ENOENT)
+            return 0;
+        mh_error_set_errno(err, errno, "journal %s", path);
+        return -1;
+    }
+    while ((length = getline(&line, &capacity, file)) >= 0) {
+        json_t *entry;
+
+        if (length > 0 && line[length - 1] == '\n')
+            line[--length] = '\0';
+        if (length == 0)
+            continue;
+        if (length > MH_JOURNAL_MAX_LINE) {
+            (*skipped)++;
+            continue;
+        }
+        entry = mh_json_parse(line, (size_t)length, 16, path, NULL);
+        if (!entry || !json_is_object(entry)) {
+            (*skipped)++;
+            json_decref(entry);
+            continue;
+        }
+        ret = visit(entry, data);
+        json_decref(entry);
+        if (ret != 0)
+            break;
+    }
+    free(line);
+    fclose(file);
+    return ret;
+}
