@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -193,4 +194,103 @@ read_one(const char *path, int (*visit)(json_t *entry, void *data), void *data,
     free(line);
     fclose(file);
     return ret;
+}
+
+struct query {
+    const struct mh_journal_filter *filter;
+    json_t **ring;              /* the last filter->last matches */
+    size_t count;
+    size_t next;
+    int (*visit)(json_t *entry, void *data);
+    void *data;
+};
+
+static int
+collect(json_t *entry, void *data)
+{
+    struct query *query = data;
+
+    if (!mh_journal_matches(query->filter, entry))
+        return 0;
+    if (!query->ring)
+        return query->visit(entry, query->data);
+    if (query->ring[query->next])
+        json_decref(query->ring[query->next]);
+    query->ring[query->next] = json_incref(entry);
+    query->next = (query->next + 1) % query->filter->last;
+    if (query->count < query->filter->last)
+        query->count++;
+    return 0;
+}
+
+bool
+mh_journal_matches(const struct mh_journal_filter *filter, json_t *entry)
+{
+    const char *time = json_string_value(json_object_get(entry, "time"));
+
+    if (filter->guest && *filter->guest) {
+        const char *guest = json_string_value(json_object_get(entry, "guest"));
+        const char *uuid = json_string_value(json_object_get(entry, "uuid"));
+        if (!(guest && strcmp(guest, filter->guest) == 0) &&
+            !(uuid && strcasecmp(uuid, filter->guest) == 0))
+            return false;
+    }
+    if (filter->since && *filter->since && (!time || strcmp(time, filter->since) < 0))
+        return false;
+    if (filter->outcome && *filter->outcome) {
+        const char *outcome = json_string_value(json_object_get(entry, "outcome"));
+        if (!outcome || strcmp(outcome, filter->outcome) != 0)
+            return false;
+    }
+    return true;
+}
+
+int
+mh_journal_query(const char *path, const struct mh_journal_filter *filter,
+                 int (*visit)(json_t *entry, void *data), void *data, size_t *skipped,
+                 struct mh_error *err)
+{
+    struct query query = { .filter = filter, .visit = visit, .data = data };
+    int ret;
+
+    if (filter->last) {
+        query.ring = calloc(filter->last, sizeof(*query.ring));
+        if (!query.ring) {
+            mh_error_set(err, "out of memory");
+            return -1;
+        }
+    }
+    ret = mh_journal_read(path, collect, &query, skipped, err);
+    if (query.ring) {
+        size_t first = query.count < filter->last ? 0 : query.next;
+        for (size_t i = 0; i < query.count; i++) {
+            json_t *entry = query.ring[(first + i) % filter->last];
+            if (ret == 0)
+                ret = visit(entry, data);
+        }
+        for (size_t i = 0; i < filter->last; i++)
+            json_decref(query.ring[i]);
+        free(query.ring);
+    }
+    return ret;
+}
+
+void
+mh_journal_format_row(json_t *entry, char *line, size_t size)
+{
+    const char *time = json_string_value(json_object_get(entry, "time"));
+    const char *host = json_string_value(json_object_get(entry, "host"));
+    const char *guest = json_string_value(json_object_get(entry, "guest"));
+    const char *operation = json_string_value(json_object_get(entry, "operation"));
+    const char *sub_operation = json_string_value(json_object_get(entry, "sub_operation"));
+    const char *outcome = json_string_value(json_object_get(entry, "outcome"));
+    const char *message = json_string_value(json_object_get(entry, "message"));
+    json_t *ms = json_object_get(entry, "ms");
+    char stage[64];
+
+    snprintf(stage, sizeof(stage), "%s %s", operation ? operation : "-",
+             sub_operation ? sub_operation : "");
+    snprintf(line, size, "%-24s %-12s %-16s %-16s %-8s %8.1f  %s", time ? time : "-",
+             host ? host : "-", guest ? guest : "-", stage, outcome ? outcome : "-",
+             json_is_number(ms) ? json_number_value(ms) : 0.0, message ? message : "");
 }

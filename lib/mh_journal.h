@@ -5,6 +5,7 @@
 #define MH_JOURNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct mh_conf;
@@ -30,5 +31,25 @@ void mh_journal_timestamp(char buffer[32]);
  * skipped and counted in *skipped. A visit returning non-zero stops. */
 int mh_journal_read(const char *path, int (*visit)(json_t *entry, void *data), void *data,
                     size_t *skipped, struct mh_error *err);
+
+/* Which entries an operator asked for; NULL or "" fields match anything. */
+struct mh_journal_filter {
+    const char *guest;          /* name or UUID */
+    const char *since;          /* journal-form time (mh_time_parse) */
+    const char *outcome;        /* ok, warned, refused, error */
+    size_t last;                /* only the last N matches; 0 means all */
+};
+
+bool mh_journal_matches(const struct mh_journal_filter *filter, json_t *entry);
+
+/* Read path (and path.1) and call visit for each entry that matches the
+ * filter, oldest first. */
+int mh_journal_query(const char *path, const struct mh_journal_filter *filter,
+                     int (*visit)(json_t *entry, void *data), void *data, size_t *skipped,
+                     struct mh_error *err);
+
+/* One human-readable line for an entry: time, host, guest, stage, outcome,
+ * milliseconds, message. */
+void mh_journal_format_row(json_t *entry, char *line, size_t size);
 
 #endif

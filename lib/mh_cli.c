@@ -1,0 +1,32 @@
+/* mh_cli.c - shared bits of the helpers' command lines. */
+#include "mh_cli.h"
+#include "mh_conf.h"
+
+#include <stdarg.h>
+
+void
+mh_cli_version(const char *program)
+{
+    printf("%s (migrate-hooks) %s\n", program, MH_VERSION);
+}
+
+int
+mh_cli_usage_error(const char *program, const char *format, ...)
+{
+    va_list args;
+
+    fprintf(stderr, "%s: ", program);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
+    return MH_EXIT_USAGE;
+}
+
+int
+mh_cli_load_conf(struct mh_conf *conf, const char *path, struct mh_error *err)
+{
+    if (path)
+        return mh_conf_load_files(conf, path, NULL, err);
+    return mh_conf_load(conf, err);
+}

@@ -1,0 +1,59 @@
+/* mh_test.h - what every cmocka unit test of migrate-hooks includes. */
+#ifndef MH_TEST_H
+#define MH_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* snprintf into an array, asserting nothing was cut off. */
+#define MH_TEST_PRINT(buffer, ...) \
+    assert_true(snprintf((buffer), sizeof(buffer), __VA_ARGS__) < (int)sizeof(buffer))
+
+/* A fresh directory under /tmp for one test; removed by mh_test_rmdir. */
+static inline char *
+mh_test_tmpdir(void)
+{
+    char *path = strdup("/tmp/mh-unit.XXXXXX");
+    assert_non_null(path);
+    assert_non_null(mkdtemp(path));
+    return path;
+}
+
+static inline void
+mh_test_rmdir(char *path)
+{
+    char command[512];
+    int ignored;
+
+    MH_TEST_PRINT(command, "rm -rf '%s'", path);
+    ignored = system(command);
+    (void)ignored;
+    free(path);
+}
+
+/* Write text to dir/name with mode; returns the full path (static buffer). */
+static inline const char *
+mh_test_write(const char *dir, const char *name, const char *text, unsigned mode)
+{
+    static char path[4096];
+    FILE *file;
+
+    MH_TEST_PRINT(path, "%s/%s", dir, name);
+    file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(text, file);
+    fclose(file);
+    assert_int_equal(chmod(path, mode), 0);
+    return path;
+}
+
+#endif
