@@ -28,10 +28,13 @@ mh_hook_free(struct mh_hook *hook)
     free(hook->output);
     if (hook->details)
         json_decref(hook->details);
+    if (hook->cookie)
+        json_decref(hook->cookie);
     mh_conf_free(&hook->conf);
     hook->document = NULL;
     hook->input = hook->output = NULL;
     hook->details = NULL;
+    hook->cookie = NULL;
 }
 
 xmlDoc *

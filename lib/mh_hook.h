@@ -42,7 +42,11 @@ struct mh_hook {
 
     enum mh_outcome outcome;
     json_t *details;            /* what the stage did, for the journal */
-    char migration_id[64];      /* from the cookie, when known */
+
+    /* From the cookie (docs/cookie.md), filled by mh_cookie_load(): */
+    json_t *cookie;             /* its content; NULL when there is none */
+    char migration_id[64];
+    char source_host[65];
 };
 
 /* Set up a call; the strings are borrowed from argv. */
