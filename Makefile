@@ -48,7 +48,12 @@ ASAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 
 all: $(HOOK) $(HELPERS)
 
-$(B)/%.o: %.c $(wildcard lib/*.h) VERSION
+# Paths are compiled in: rebuild everything when they (or the flags) change.
+$(B)/flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' > $@
+
+$(B)/%.o: %.c $(wildcard lib/*.h) $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -67,7 +72,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libmh.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(CMOCKA_LIBS)
 
 # The same unit tests again under AddressSanitizer and UBSan.
-$(B)/asan/%.o: %.c $(wildcard lib/*.h) VERSION
+$(B)/asan/%.o: %.c $(wildcard lib/*.h) $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -O1 -c -o $@ $<
 
@@ -102,5 +107,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check test install clean
+.PHONY: all unit check test install clean FORCE
 .SECONDARY:
