@@ -109,3 +109,13 @@ clean:
 
 .PHONY: all unit check test install clean FORCE
 .SECONDARY:
+
+# Benchmarks print ratios measured side by side in one run (bench/README.md).
+$(B)/mh-bench: bench/mh-bench.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -o $@ $<
+
+bench: all $(B)/mh-bench
+	bench/run
+
+.PHONY: bench
