@@ -81,6 +81,10 @@ _e2e_ours() {
     [ "$(readlink "/proc/$pid/ns/mnt") $(readlink "/proc/$pid/ns/net")" = "$(_e2e_ns "$name")" ]
 }
 
+_e2e_gone() {
+    ! _e2e_ours "$@"
+}
+
 # Run COMMAND inside host NAME's namespaces, in the background, with output
 # to $E2E_ROOT/NAME/log/TAG.out; record its pid as pid/TAG.
 # Usage: _e2e_spawn NAME TAG COMMAND...
@@ -88,8 +92,9 @@ _e2e_spawn() {
     local name=$1 tag=$2 dir
     dir=$(_e2e_dir "$name")
     shift 2
-    # exec twice (subshell, nsenter) so that $! is the daemon itself.
-    (exec nsenter -t "$(cat "$dir/pid/holder")" -m -n -u -- env -i $_E2E_ENV "$@") \
+    # Every exec keeps the pid, so $! is the daemon itself.  setsid: a Ctrl-C
+    # reaches only the test shell, whose trap then stops everything in order.
+    (exec setsid nsenter -t "$(cat "$dir/pid/holder")" -m -n -u -- env -i $_E2E_ENV "$@") \
         </dev/null >"$dir/log/$tag.out" 2>&1 &
     echo $! >"$dir/pid/$tag"
 }
@@ -100,10 +105,10 @@ _e2e_stop() {
     local name=$1 pid=$2
     _e2e_ours "$name" "$pid" || return 0
     kill -TERM "$pid" 2>/dev/null
-    _e2e_wait 10 eval '! _e2e_ours "$name" "$pid"' && return 0
+    _e2e_wait 10 _e2e_gone "$name" "$pid" && return 0
     _e2e_err "host $name: pid $pid ignored SIGTERM, killing it"
     kill -KILL "$pid" 2>/dev/null
-    _e2e_wait 5 eval '! _e2e_ours "$name" "$pid"'
+    _e2e_wait 5 _e2e_gone "$name" "$pid"
 }
 
 # Pids of every process left in host NAME's namespaces: only this library
@@ -154,12 +159,23 @@ e2e_in() {
     nsenter -t "$holder" -m -n -u -- "$@"
 }
 
-# Usage: e2e_virsh NAME ARGS... — virsh against host NAME (bounded).
+# Run virsh with a time limit and without a controlling terminal: with one,
+# virsh 9.0 tries to start a polkit agent on it (printing "Authorization not
+# available" each time), and a virsh that touches the tty from timeout's
+# process group is stopped by SIGTTIN/SIGTTOU until the time limit.
+# Usage: _e2e_virsh_bounded SECONDS VIRSH_ARGS...
+_e2e_virsh_bounded() {
+    local seconds=$1
+    shift
+    timeout -k 10 "$seconds" setsid virsh -q "$@" </dev/null
+}
+
+# Usage: e2e_virsh NAME ARGS... — virsh against host NAME (bounded, stdin closed).
 e2e_virsh() {
     local uri
     uri=$(e2e_uri "$1")
     shift
-    timeout "$E2E_TIMEOUT" virsh -q -c "$uri" "$@"
+    _e2e_virsh_bounded "$E2E_TIMEOUT" -c "$uri" "$@"
 }
 
 # Usage: e2e_ovs_vsctl NAME ARGS... — ovs-vsctl against host NAME's OVSDB (bounded).
@@ -183,16 +199,24 @@ $_E2E_BINDS
 EOF
 }
 
+# True once process PID has left our network namespace.
+_e2e_unshared() {
+    [ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+}
+
 # Start the namespace holder of host NAME and privatize its mounts.
 _e2e_host_namespaces() {
     local name=$1 dir holder src dst
     dir=$(_e2e_dir "$name")
-    (exec unshare --mount --net --uts --propagation private sleep infinity) \
+    (exec setsid unshare --mount --net --uts --propagation private sleep infinity) \
         </dev/null >"$dir/log/holder.out" 2>&1 &
     holder=$!
     echo "$holder" >"$dir/pid/holder"
-    _e2e_wait "$E2E_TIMEOUT" eval '[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]' ||
-        { _e2e_show_log "$dir/log/holder.out"; _e2e_err "host $name: unshare did not start"; return 1; }
+    _e2e_wait "$E2E_TIMEOUT" _e2e_unshared "$holder" || {
+        _e2e_show_log "$dir/log/holder.out"
+        _e2e_err "host $name: unshare did not start"
+        return 1
+    }
     echo "$(readlink "/proc/$holder/ns/mnt") $(readlink "/proc/$holder/ns/net")" >"$dir/pid/ns"
     e2e_in "$name" mount --make-rprivate / || return
     while read -r src dst; do
@@ -293,17 +317,17 @@ e2e_host_up() {
 # br0, VNC with a password.  DOMAIN_XML is added inside <domain> (e.g.
 # <metadata>), DEVICES_XML inside <devices>.
 e2e_guest_define() {
-    local name=$1 guest=$2 xml mac
+    local name=$1 guest=$2 xml text mac
     xml="$(_e2e_dir "$name")/$guest.xml"
     mac=$(printf '52:54:00:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)))
-    # Bash replacement, not sed: fragments may contain any character.
-    local text
+    # Bash replacement, not sed, so fragments may hold any character; quoted,
+    # so bash 5.2 does not read & in them as "the matched text".
     text=$(cat "$E2E_DATA/guest.xml") || return
-    text=${text//@NAME@/$guest}
-    text=${text//@MAC@/$mac}
-    text=${text//@DOMAIN_XML@/${3:-}}
-    text=${text//@DEVICES_XML@/${4:-}}
-    printf '%s\n' "$text" >"$xml"
+    text=${text//@NAME@/"$guest"}
+    text=${text//@MAC@/"$mac"}
+    text=${text//@DOMAIN_XML@/"${3:-}"}
+    text=${text//@DEVICES_XML@/"${4:-}"}
+    printf '%s\n' "$text" >"$xml" || return
     e2e_virsh "$name" define "$xml" >/dev/null &&
         e2e_virsh "$name" start "$guest" >/dev/null
 }
@@ -316,7 +340,7 @@ e2e_migrate() {
     local src=$1 dst=$2 guest=$3 status
     shift 3
     mkdir -p "$E2E_ROOT/mig" || return
-    timeout "$E2E_MIGRATE_TIMEOUT" virsh -q -c "$(e2e_uri "$src")" migrate --live --p2p "$@" \
+    _e2e_virsh_bounded "$E2E_MIGRATE_TIMEOUT" -c "$(e2e_uri "$src")" migrate --live --p2p "$@" \
         "$guest" "$(e2e_uri "$dst")" --migrateuri "unix://$E2E_ROOT/mig/$guest.sock"
     status=$?
     if [ "$status" -eq 124 ]; then
@@ -329,9 +353,9 @@ e2e_migrate() {
 # Usage: e2e_host_down NAME — stop everything of host NAME, by recorded pid.
 # Its mounts vanish with its mount namespace.  Safe to call twice.
 e2e_host_down() {
-    local name=$1 dir guest tag pid
+    local name=$1 dir holder guest tag pid
     dir=$(_e2e_dir "$name")
-    [ -e "$dir/pid/holder" ] || return 0
+    holder=$(cat "$dir/pid/holder" 2>/dev/null) || return 0
     if _e2e_ours "$name" "$(cat "$dir/pid/libvirtd" 2>/dev/null)"; then
         for guest in $(e2e_virsh "$name" list --name 2>/dev/null); do
             e2e_virsh "$name" destroy "$guest" >/dev/null 2>&1
@@ -340,41 +364,52 @@ e2e_host_down() {
     for tag in libvirtd ovs-vswitchd ovsdb-server; do
         _e2e_stop "$name" "$(cat "$dir/pid/$tag" 2>/dev/null)"
     done
-    # QEMU (pid files written by libvirt), hooks, anything else still there.
-    for pid in $(cat "$dir"/run/libvirt/qemu/*.pid 2>/dev/null) $(_e2e_leftovers "$name"); do
-        [ "$pid" = "$(cat "$dir/pid/holder")" ] && continue
-        _e2e_err "host $name: pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)) still running, stopping it"
+    # QEMU that libvirt did not stop (its pid files), then anything else still
+    # in the namespaces: a hung hook, an ovs-vsctl, a QEMU without pid file.
+    for pid in $(cat "$dir"/run/libvirt/qemu/*.pid 2>/dev/null); do
         _e2e_stop "$name" "$pid"
     done
-    _e2e_stop "$name" "$(cat "$dir/pid/holder")"
-    wait "$(cat "$dir/pid/holder")" 2>/dev/null
+    for pid in $(_e2e_leftovers "$name"); do
+        [ "$pid" != "$holder" ] || continue
+        _e2e_err "host $name: stopping leftover pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null))"
+        _e2e_stop "$name" "$pid"
+    done
+    _e2e_stop "$name" "$holder"
+    wait "$holder" 2>/dev/null # reap it if it is our child
     rm -f "$dir/pid/holder"
 }
 
 # Usage: e2e_teardown_all — take every host down and remove $E2E_ROOT.
 # For oneTimeTearDown and traps; safe to call more than once.
 e2e_teardown_all() {
-    local holder
+    local holder device target rest
     for holder in "$E2E_ROOT"/*/pid/holder; do
         [ -e "$holder" ] || continue
         holder=${holder%/pid/holder}
         e2e_host_down "${holder##*/}"
     done
     [ -d "$E2E_ROOT" ] || return 0
+    case $E2E_ROOT in
+    /?*) ;;
+    *) _e2e_err "E2E_ROOT '$E2E_ROOT' is not an absolute path, not removing it" || return ;;
+    esac
     # Nothing is ever mounted under $E2E_ROOT in this namespace; check anyway
     # so rm can never walk into a mounted directory.
-    if grep -q " $E2E_ROOT[/ ]" /proc/self/mounts; then
-        _e2e_err "mounts left under $E2E_ROOT, not removing it"
-        return 1
-    fi
+    while read -r device target rest; do
+        case $target in
+        "$E2E_ROOT" | "$E2E_ROOT"/*)
+            _e2e_err "$target is mounted, not removing $E2E_ROOT" || return ;;
+        esac
+    done </proc/self/mounts
     rm -rf "$E2E_ROOT"
 }
 
-# Usage: e2e_trap — tear down on exit and on INT/TERM/HUP (shunit2 replaces
-# the EXIT/INT/TERM traps with ones that call oneTimeTearDown).
+# Usage: e2e_trap — tear down on exit and on HUP/INT/TERM.  shunit2 replaces
+# the EXIT/INT/TERM traps with its own, which call oneTimeTearDown; HUP is
+# turned into TERM so that it takes the same way.
 e2e_trap() {
     trap e2e_teardown_all EXIT
-    trap 'e2e_teardown_all; trap - EXIT; exit 129' HUP
+    trap 'kill -TERM $$' HUP
     trap 'e2e_teardown_all; trap - EXIT; exit 130' INT
     trap 'e2e_teardown_all; trap - EXIT; exit 143' TERM
 }

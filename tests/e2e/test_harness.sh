@@ -12,6 +12,7 @@ fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_HOOKS=$HERE/data/record-hook
 . "$HERE/lib.sh"
+e2e_trap
 
 GUEST=g1
 
@@ -79,7 +80,8 @@ oneTimeTearDown() {
 }
 
 test_guest_starts_on_a() {
-    assertTrue "define and start $GUEST on A" "e2e_guest_define A $GUEST"
+    e2e_guest_define A "$GUEST"
+    assertTrue "define and start $GUEST on A" $?
     assertEquals "hook calls on a normal start" \
         "prepare begin -
 start begin -
@@ -89,7 +91,8 @@ started begin -" "$(records A)"
 
 test_migrate_a_to_b() {
     records_reset
-    assertTrue "migrate A to B" "e2e_migrate A B $GUEST"
+    e2e_migrate A B "$GUEST"
+    assertTrue "migrate A to B" $?
     assert_incoming B
     assert_outgoing A
     assert_not_tainted B
@@ -97,7 +100,8 @@ test_migrate_a_to_b() {
 
 test_migrate_b_to_a() {
     records_reset
-    assertTrue "migrate B to A" "e2e_migrate B A $GUEST"
+    e2e_migrate B A "$GUEST"
+    assertTrue "migrate B to A" $?
     assert_incoming A
     assert_outgoing B
     assert_not_tainted A
