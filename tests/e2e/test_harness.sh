@@ -79,6 +79,13 @@ oneTimeTearDown() {
     e2e_teardown_all
 }
 
+test_uri_works_from_other_host() {
+    assertTrue "B's URI from inside A" \
+        "e2e_in A virsh -c '$(e2e_uri B)' hostname </dev/null | grep -qx B"
+    assertTrue "A's URI from inside B" \
+        "e2e_in B virsh -c '$(e2e_uri A)' hostname </dev/null | grep -qx A"
+}
+
 test_guest_starts_on_a() {
     e2e_guest_define A "$GUEST"
     assertTrue "define and start $GUEST on A" $?
