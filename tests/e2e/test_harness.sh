@@ -2,13 +2,6 @@
 # tests/e2e/test_harness.sh — proves the e2e harness: hosts A and B, a guest
 # migrated A→B→A, hook calls in the order SPEC section 1 gives.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-    # Run as `shunit2 FILE`, i.e. under /bin/sh: start over under bash.
-    trap - 0
-    rm -rf "${__shunit_tmpDir:?}"
-    exec bash "$__shunit_script"
-fi
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_HOOKS=$HERE/data/record-hook
 . "$HERE/lib.sh"
@@ -114,4 +107,4 @@ test_migrate_b_to_a() {
     assert_not_tainted A
 }
 
-[ -n "${SHUNIT_VERSION:-}" ] || . shunit2
+. "$HERE/../shunit.sh"
