@@ -84,7 +84,16 @@ $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(B)/asan/libmh.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(CMOCKA_LIBS)
 
-unit: $(UNIT_TESTS) $(ASAN_TESTS)
+# Every fuzz target also runs, under the sanitizers of the unit build, over
+# its seed corpus and every input a fuzzer once crashed on (tests/fuzz/).
+FUZZ_SOURCES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAYS       = $(FUZZ_SOURCES:tests/fuzz/fuzz_%.c=$(B)/asan/tests/replay_%)
+
+$(B)/asan/tests/replay_%: $(B)/asan/tests/fuzz/fuzz_%.o $(B)/asan/tests/fuzz/replay.o $(B)/asan/libmh.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+unit: $(UNIT_TESTS) $(ASAN_TESTS) $(REPLAYS)
 
 # make check: unit tests (plain and sanitized) and the CLI tests; the e2e
 # suite needs two simulated hosts and runs from tests/run (make test).
@@ -118,4 +127,25 @@ $(B)/mh-bench: bench/mh-bench.c
 bench: all $(B)/mh-bench
 	bench/run
 
-.PHONY: bench
+# libFuzzer (clang): make fuzz [FUZZ_SECONDS=60] runs every target in turn.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -O1 -g
+FUZZ_TARGETS  = $(FUZZ_SOURCES:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_OBJECTS  = $(LIB_SOURCES:%.c=$(B)/fuzz/%.o)
+FUZZ_SECONDS ?= 60
+
+$(B)/fuzz/%.o: %.c $(wildcard lib/*.h) $(B)/flags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(B)/fuzz/libmh.a: $(FUZZ_OBJECTS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/fuzz/fuzz_%: $(B)/fuzz/tests/fuzz/fuzz_%.o $(B)/fuzz/libmh.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: bench fuzz
