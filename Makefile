@@ -109,9 +109,12 @@ install: all
 	install -m 0755 $(HOOK) $(DESTDIR)$(HOOKDIR)/qemu.d/.50-migrate-hooks.new
 	mv -f $(DESTDIR)$(HOOKDIR)/qemu.d/.50-migrate-hooks.new $(DESTDIR)$(HOOKDIR)/qemu.d/50-migrate-hooks
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/conf.d $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/checks.d
-	install -d -m 0750 $(DESTDIR)$(LOCALSTATEDIR)/lib/migrate-hooks
+	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/migrate-hooks
 	test -e $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/migrate-hooks.json || \
 		install -m 0644 etc/migrate-hooks.json $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/migrate-hooks.json
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(wildcard packaging/man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(wildcard packaging/man/*.8) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf $(B)

@@ -14,6 +14,9 @@
 #                        host before its libvirtd starts (space separated)
 #   E2E_TIMEOUT          seconds any start-up wait may take (default 60)
 #   E2E_MIGRATE_TIMEOUT  seconds a migration may take (default 120)
+#   E2E_BEFORE_LIBVIRTD  a command run with the host's NAME once its namespaces,
+#                        Open vSwitch and libvirt configuration are ready and
+#                        before libvirtd starts (e.g. to install a package)
 
 E2E_DATA=$(cd "$(dirname "${BASH_SOURCE[0]}")/data" && pwd)
 : "${E2E_ROOT:=$(mktemp -d /tmp/mh-e2e.XXXXXX)}"
@@ -303,6 +306,9 @@ e2e_host_up() {
         _e2e_host_namespaces "$name" &&
         _e2e_host_ovs "$name" &&
         _e2e_host_libvirt_config "$name" || return
+    if [ -n "${E2E_BEFORE_LIBVIRTD:-}" ]; then
+        $E2E_BEFORE_LIBVIRTD "$name" || _e2e_err "host $name: $E2E_BEFORE_LIBVIRTD failed" || return
+    fi
     _e2e_spawn "$name" libvirtd libvirtd --pid-file=/run/libvirt/libvirtd.pid
     _e2e_wait "$E2E_TIMEOUT" e2e_virsh "$name" version || {
         _e2e_show_log "$dir/log/libvirtd.out"

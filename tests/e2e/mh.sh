@@ -9,18 +9,23 @@ MH_TOP=$(cd "$MH_E2E/../.." && pwd)
 MH_BUILD=${MH_BUILD:-$MH_TOP/build}
 . "$MH_E2E/lib.sh"
 
-# The hook goes in under the name it is installed with.
-mkdir -p "$E2E_ROOT/hooks"
-cp "$MH_BUILD/migrate-hooks" "$E2E_ROOT/hooks/50-migrate-hooks"
-E2E_HOOKS=$E2E_ROOT/hooks/50-migrate-hooks
+# The hook goes in under the name it is installed with (unless the test
+# installs it another way and sets MH_E2E_BUILT_HOOK=no first).
+if [ "${MH_E2E_BUILT_HOOK:-yes}" = yes ]; then
+    mkdir -p "$E2E_ROOT/hooks"
+    cp "$MH_BUILD/migrate-hooks" "$E2E_ROOT/hooks/50-migrate-hooks"
+    E2E_HOOKS=$E2E_ROOT/hooks/50-migrate-hooks
+fi
 
 # mh_e2e_up HOST...: bring hosts up with the example configuration.
 mh_e2e_up() {
     local host
     for host in "$@"; do
-        mkdir -p "$E2E_ROOT/$host/etc/migrate-hooks"
-        install -m 0644 "$MH_TOP/etc/migrate-hooks.json" \
-            "$E2E_ROOT/$host/etc/migrate-hooks/migrate-hooks.json"
+        if [ "${MH_E2E_BUILT_HOOK:-yes}" = yes ]; then
+            mkdir -p "$E2E_ROOT/$host/etc/migrate-hooks"
+            install -m 0644 "$MH_TOP/etc/migrate-hooks.json" \
+                "$E2E_ROOT/$host/etc/migrate-hooks/migrate-hooks.json"
+        fi
         e2e_host_up "$host" || return 1
     done
 }
