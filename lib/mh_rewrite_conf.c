@@ -83,14 +83,10 @@ static const struct {
     const char *pattern;
     const char *what;
 } guest_paths[] = {
-    { "**/mac/**", "the MAC address" },
-    { "**/model/**", "the device or CPU model" },
-    { "**/@model", "the device model" },
-    { "**/address/**", "the guest device address (PCI, drive, USB...)" },
-    { "**/target/**", "the guest-side target (disk target dev and bus, chardev target...)" },
-    { "**/mtu/**", "the MTU" },
-    { "**/boot/**", "the boot order" },
-    { "**/@device", "the kind of device" },
+    /* Whole parts of <domain> first, so that they name the part best. */
+    { "name", "the domain's identity" },
+    { "uuid", "the domain's identity" },
+    { "genid", "the domain's identity" },
     { "memory/**", "the memory size" },
     { "currentMemory/**", "the memory size" },
     { "maxMemory/**", "the memory size" },
@@ -102,13 +98,18 @@ static const struct {
     { "features/**", "the hypervisor features" },
     { "clock/**", "the guest clock" },
     { "sysinfo/**", "the SMBIOS data" },
-    { "name", "the domain's identity" },
-    { "uuid", "the domain's identity" },
-    { "genid", "the domain's identity" },
     { "devices/disk/serial", "the disk's serial number" },
     { "devices/disk/wwn", "the disk's WWN" },
     { "devices/disk/vendor", "the disk's vendor" },
     { "devices/disk/product", "the disk's product" },
+    { "**/mac/**", "the MAC address" },
+    { "**/model/**", "the device model" },
+    { "**/@model", "the device model" },
+    { "**/address/**", "the device's guest address" },
+    { "**/target/**", "the guest-side target (disk dev and bus, chardev target...)" },
+    { "**/mtu/**", "the MTU" },
+    { "**/boot/**", "the boot order" },
+    { "**/@device", "the kind of device" },
 };
 
 /* Keys an operator might reach for to change a guest-visible part: named
