@@ -51,8 +51,8 @@ static const char *map_listen(const struct mh_rewrite_map *map, const char *addr
 static char *prefix_replace(const char *from, const char *to, const char *path);
 static bool is_text_only(const xmlNode *element);
 static bool is_utf8(const xmlDoc *doc);
+static const char *attribute_value(const xmlNode *node, const char *name);
 static bool attribute_is(const xmlNode *node, const char *name, const char *value);
-static bool has_attribute(const xmlNode *node, const char *name);
 static const char *element_label(const xmlNode *element, char *label, size_t size);
 static int out_of_memory(struct plan *plan);
 
@@ -162,7 +162,7 @@ plan_interfaces(struct plan *plan, xmlNode *devices)
          interface = mh_xml_next(interface, "interface")) {
         xmlNode *source = mh_xml_child(interface, "source");
         enum mh_rewrite_link link;
-        char *name;
+        const char *name;
         int ret = 0;
 
         if (attribute_is(interface, "type", "bridge"))
@@ -171,7 +171,9 @@ plan_interfaces(struct plan *plan, xmlNode *devices)
             link = MH_REWRITE_LINK_NETWORK;
         else
             continue;
-        name = mh_xml_attribute(source, link == MH_REWRITE_LINK_BRIDGE ? "bridge" : "network");
+        name = source ? attribute_value(source, link == MH_REWRITE_LINK_BRIDGE ? "bridge"
+                                                                               : "network")
+                      : NULL;
         if (!name)
             continue;
         for (size_t i = 0; i < rules->interface_count; i++) {
@@ -182,7 +184,6 @@ plan_interfaces(struct plan *plan, xmlNode *devices)
                 break;
             }
         }
-        free(name);
         if (ret < 0)
             return -1;
     }
@@ -213,13 +214,13 @@ plan_interface(struct plan *plan, xmlNode *interface, const struct mh_rewrite_in
             /* A network's live bridge= names the source host's bridge. */
             if (!to_bridge) {
                 drop = stale_on_rename;
-                if (ret == 0 && has_attribute(source, "bridge"))
+                if (ret == 0 && attribute_value(source, "bridge"))
                     ret = mh_xmledit_remove_attribute(edits, source, "bridge");
             }
         }
     } else {
         ret = mh_xmledit_set_attribute(edits, interface, "type", new_attribute);
-        if (ret == 0 && has_attribute(source, new_attribute)) {
+        if (ret == 0 && attribute_value(source, new_attribute)) {
             ret = mh_xmledit_set_attribute(edits, source, new_attribute, rule->to);
             if (ret == 0)
                 ret = mh_xmledit_remove_attribute(edits, source, old_attribute);
@@ -231,7 +232,7 @@ plan_interface(struct plan *plan, xmlNode *interface, const struct mh_rewrite_in
         drop = to_bridge ? network_only : bridge_only;
     }
     for (size_t i = 0; ret == 0 && drop && drop[i]; i++) {
-        if (has_attribute(source, drop[i]) &&
+        if (attribute_value(source, drop[i]) &&
             strcmp(drop[i], new_attribute) != 0)
             ret = mh_xmledit_remove_attribute(edits, source, drop[i]);
     }
@@ -252,7 +253,7 @@ plan_virtualport(struct plan *plan, xmlNode *interface, xmlNode *source,
                  enum mh_rewrite_port port)
 {
     xmlNode *virtualport = mh_xml_child(interface, "virtualport");
-    char *type;
+    const char *type;
     int ret = 0;
 
     if (port == MH_REWRITE_PORT_KEEP)
@@ -262,7 +263,7 @@ plan_virtualport(struct plan *plan, xmlNode *interface, xmlNode *source,
     if (!virtualport)
         return mh_xmledit_insert_after(plan->edits, source, "virtualport", "type",
                                        "openvswitch");
-    type = mh_xml_attribute(virtualport, "type");
+    type = attribute_value(virtualport, "type");
     if (!type) {
         /* Untyped: libvirt would have resolved it from a network. */
         ret = mh_xmledit_set_attribute(plan->edits, virtualport, "type", "openvswitch");
@@ -272,7 +273,6 @@ plan_virtualport(struct plan *plan, xmlNode *interface, xmlNode *source,
             ret = mh_xmledit_insert_after(plan->edits, source, "virtualport", "type",
                                           "openvswitch");
     }
-    free(type);
     return ret;
 }
 
@@ -300,18 +300,18 @@ plan_storage(struct plan *plan, xmlNode *storage, unsigned depth)
     xmlNode *source = mh_xml_child(storage, "source");
 
     for (size_t i = 0; source && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        char *path, *mapped;
+        const char *path;
+        char *mapped;
         int ret;
 
         if (!attribute_is(storage, "type", kinds[i].type))
             continue;
-        path = mh_xml_attribute(source, kinds[i].attribute);
+        path = attribute_value(source, kinds[i].attribute);
         if (!path)
             continue;
         mapped = mh_rewrite_prefix(&plan->rules->disk_prefixes, path);
         ret = set_mapped(plan, source, kinds[i].attribute, mapped, MH_REWRITE_DISKS);
         free(mapped);
-        free(path);
         if (ret < 0)
             return -1;
     }
@@ -346,8 +346,8 @@ plan_chardevs(struct plan *plan, xmlNode *devices)
         for (size_t i = 0; path_types[i]; i++)
             has_path = has_path || attribute_is(device, "type", path_types[i]);
         for (xmlNode *child = device->children; child; child = child->next) {
-            const char *attribute = NULL;
-            char *path, *mapped;
+            const char *attribute = NULL, *path;
+            char *mapped;
             int ret;
 
             if (child->type != XML_ELEMENT_NODE)
@@ -356,12 +356,11 @@ plan_chardevs(struct plan *plan, xmlNode *devices)
                 attribute = "path";
             else if (strcmp((const char *)child->name, "log") == 0)
                 attribute = "file";
-            if (!attribute || !(path = mh_xml_attribute(child, attribute)))
+            if (!attribute || !(path = attribute_value(child, attribute)))
                 continue;
             mapped = mh_rewrite_prefix(map, path);
             ret = set_mapped(plan, child, attribute, mapped, MH_REWRITE_CHARDEVS);
             free(mapped);
-            free(path);
             if (ret < 0)
                 return -1;
         }
@@ -381,24 +380,22 @@ plan_graphics(struct plan *plan, xmlNode *devices)
         return 0;
     for (xmlNode *graphics = mh_xml_child(devices, "graphics"); graphics;
          graphics = mh_xml_next(graphics, "graphics")) {
-        char *address = mh_xml_attribute(graphics, "listen");
+        const char *address = attribute_value(graphics, "listen");
         int ret = 0;
 
         if (address)
             ret = set_mapped(plan, graphics, "listen", map_listen(map, address),
                              MH_REWRITE_GRAPHICS);
-        free(address);
         if (ret < 0)
             return -1;
         for (xmlNode *listen = mh_xml_child(graphics, "listen"); listen;
              listen = mh_xml_next(listen, "listen")) {
             if (!attribute_is(listen, "type", "address"))
                 continue;
-            address = mh_xml_attribute(listen, "address");
+            address = attribute_value(listen, "address");
             if (address)
                 ret = set_mapped(plan, listen, "address", map_listen(map, address),
                                  MH_REWRITE_GRAPHICS);
-            free(address);
             if (ret < 0)
                 return -1;
         }
@@ -478,7 +475,7 @@ plan_cpuset(struct plan *plan, xmlNode *element, const char *attribute,
 {
     struct mh_cpuset from, to;
     char label[128];
-    char *text = mh_xml_attribute(element, attribute);
+    const char *text = attribute_value(element, attribute);
     char *mapped = NULL;
     int ret = -1;
 
@@ -502,7 +499,6 @@ plan_cpuset(struct plan *plan, xmlNode *element, const char *attribute,
 
 cleanup:
     free(mapped);
-    free(text);
     return ret;
 }
 
@@ -613,20 +609,17 @@ static int
 set_mapped(struct plan *plan, xmlNode *element, const char *attribute, const char *value,
            enum mh_rewrite_kind kind)
 {
-    char *current;
-    int ret = 0;
+    const char *current;
 
     if (!value)
         return 0;
-    current = mh_xml_attribute(element, attribute);
-    if (!current || strcmp(current, value) != 0) {
-        if (mh_xmledit_set_attribute(plan->edits, element, attribute, value) < 0)
-            ret = out_of_memory(plan);
-        else
-            plan->result->counts[kind]++;
-    }
-    free(current);
-    return ret;
+    current = attribute_value(element, attribute);
+    if (current && strcmp(current, value) == 0)
+        return 0;
+    if (mh_xmledit_set_attribute(plan->edits, element, attribute, value) < 0)
+        return out_of_memory(plan);
+    plan->result->counts[kind]++;
+    return 0;
 }
 
 /* Apply the planned edits and produce the checked output. */
@@ -753,24 +746,32 @@ is_utf8(const xmlDoc *doc)
            strcasecmp((const char *)doc->encoding, "UTF8") == 0;
 }
 
-static bool
-attribute_is(const xmlNode *node, const char *name, const char *value)
+/* The value of attribute name (in no namespace) as the tree holds it, or
+ * NULL. Borrowed from the tree, which planning never edits; not copied,
+ * since a domain with thousands of devices would otherwise churn the heap.
+ * A parsed value is one text node: mh_xml_parse refuses the DTDs that
+ * could make it an entity reference. */
+static const char *
+attribute_value(const xmlNode *node, const char *name)
 {
-    char *actual = mh_xml_attribute(node, name);
-    bool same = actual && strcmp(actual, value) == 0;
-
-    free(actual);
-    return same;
+    for (const xmlAttr *attribute = node->properties; attribute; attribute = attribute->next) {
+        if (attribute->ns || strcmp((const char *)attribute->name, name) != 0)
+            continue;
+        if (!attribute->children)
+            return "";
+        if (attribute->children->type != XML_TEXT_NODE || attribute->children->next)
+            return NULL;
+        return (const char *)attribute->children->content;
+    }
+    return NULL;
 }
 
 static bool
-has_attribute(const xmlNode *node, const char *name)
+attribute_is(const xmlNode *node, const char *name, const char *value)
 {
-    char *value = mh_xml_attribute(node, name);
-    bool present = value != NULL;
+    const char *actual = attribute_value(node, name);
 
-    free(value);
-    return present;
+    return actual && strcmp(actual, value) == 0;
 }
 
 /* "<vcpupin vcpu='3'>": enough to find the element, nothing secret. */

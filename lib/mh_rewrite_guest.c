@@ -31,16 +31,25 @@ static const char *const guest_parts[] = {
 /* Attributes of a device element itself that the guest sees. */
 static const char *const device_attributes[] = { "device", "model", "bus", NULL };
 
-static void add_subtree(struct mh_buffer *out, const xmlNode *node, const char *path);
+/* Where a line's part is, "devices/disk/target"; grown and cut back while
+ * walking, so that thousands of devices cost no allocation each. Deeper
+ * paths are cut short: both sides of a comparison are cut alike. */
+struct path {
+    char text[512];
+    size_t length;
+};
+
+static void add_subtree(struct mh_buffer *out, const xmlNode *node, struct path *path);
 static void add_device(struct mh_buffer *out, const xmlNode *device);
-static void add_parts(struct mh_buffer *out, const xmlNode *node, const char *path);
+static void add_parts(struct mh_buffer *out, const xmlNode *node, struct path *path);
 static void add_attributes(struct mh_buffer *out, const xmlNode *node, const char *path,
                            const char *const *only);
 static void add_text(struct mh_buffer *out, const xmlNode *node, const char *path);
 static void add_line(struct mh_buffer *out, const char *path, const char *name,
                      const xmlChar *value);
 static bool in_list(const char *const *list, const xmlChar *name);
-static char *join_path(const char *path, const xmlChar *name);
+static size_t push(struct path *path, const xmlChar *name);
+static void pop(struct path *path, size_t mark);
 static const char *line_path(const char *text, size_t offset, char *path, size_t size);
 
 char *
@@ -48,6 +57,7 @@ mh_rewrite_guest_fingerprint(const xmlDoc *doc, size_t *length)
 {
     struct mh_buffer out = { 0 };
     const xmlNode *root = mh_libxml.xmlDocGetRootElement(doc);
+    struct path path = { .text = "", .length = 0 };
 
     mh_buffer_append(&out, "", 0);
     if (!root)
@@ -57,7 +67,10 @@ mh_rewrite_guest_fingerprint(const xmlDoc *doc, size_t *length)
         if (child->type != XML_ELEMENT_NODE)
             continue;
         if (in_list(whole_top, child->name)) {
-            add_subtree(&out, child, (const char *)child->name);
+            size_t mark = push(&path, child->name);
+
+            add_subtree(&out, child, &path);
+            pop(&path, mark);
         } else if (strcmp((const char *)child->name, "vcpu") == 0) {
             /* The count and how many are online; cpuset and placement are
              * the host's business. */
@@ -65,8 +78,11 @@ mh_rewrite_guest_fingerprint(const xmlDoc *doc, size_t *length)
             add_attributes(&out, child, "vcpu", (const char *const[]){ "current", NULL });
         } else if (strcmp((const char *)child->name, "os") == 0) {
             for (const xmlNode *os = child->children; os; os = os->next) {
-                if (os->type == XML_ELEMENT_NODE && strcmp((const char *)os->name, "type") == 0)
-                    add_subtree(&out, os, "os/type");
+                if (os->type == XML_ELEMENT_NODE && strcmp((const char *)os->name, "type") == 0) {
+                    struct path os_type = { .text = "os/type", .length = 7 };
+
+                    add_subtree(&out, os, &os_type);
+                }
             }
         } else if (strcmp((const char *)child->name, "devices") == 0) {
             for (const xmlNode *device = child->children; device; device = device->next) {
@@ -98,22 +114,18 @@ mh_rewrite_guest_compare(const char *before, size_t before_length, const char *a
 
 /* Everything below node: attributes, text and elements. */
 static void
-add_subtree(struct mh_buffer *out, const xmlNode *node, const char *path)
+add_subtree(struct mh_buffer *out, const xmlNode *node, struct path *path)
 {
-    add_attributes(out, node, path, NULL);
-    add_text(out, node, path);
+    add_attributes(out, node, path->text, NULL);
+    add_text(out, node, path->text);
     for (const xmlNode *child = node->children; child; child = child->next) {
-        char *child_path;
+        size_t mark;
 
         if (child->type != XML_ELEMENT_NODE)
             continue;
-        child_path = join_path(path, child->name);
-        if (!child_path) {
-            out->failed = true;
-            return;
-        }
-        add_subtree(out, child, child_path);
-        free(child_path);
+        mark = push(path, child->name);
+        add_subtree(out, child, path);
+        pop(path, mark);
     }
 }
 
@@ -122,40 +134,32 @@ add_subtree(struct mh_buffer *out, const xmlNode *node, const char *path)
 static void
 add_device(struct mh_buffer *out, const xmlNode *device)
 {
-    char *path = join_path("devices", device->name);
+    struct path path = { .text = "devices", .length = 7 };
 
-    if (!path) {
-        out->failed = true;
-        return;
-    }
-    add_line(out, path, "", (const xmlChar *)"");
+    push(&path, device->name);
+    add_line(out, path.text, "", (const xmlChar *)"");
     if (in_list(whole_devices, device->name)) {
-        add_subtree(out, device, path);
+        add_subtree(out, device, &path);
     } else {
-        add_attributes(out, device, path, device_attributes);
-        add_parts(out, device, path);
+        add_attributes(out, device, path.text, device_attributes);
+        add_parts(out, device, &path);
     }
-    free(path);
 }
 
 static void
-add_parts(struct mh_buffer *out, const xmlNode *node, const char *path)
+add_parts(struct mh_buffer *out, const xmlNode *node, struct path *path)
 {
     for (const xmlNode *child = node->children; child; child = child->next) {
-        char *child_path;
+        size_t mark;
 
         if (child->type != XML_ELEMENT_NODE)
             continue;
-        child_path = join_path(path, child->name);
-        if (!child_path) {
-            out->failed = true;
-            return;
-        }
+        mark = push(path, child->name);
         if (in_list(guest_parts, child->name))
-            add_subtree(out, child, child_path);
+            add_subtree(out, child, path);
         else
-            add_parts(out, child, child_path);
-        free(child_path);
+            add_parts(out, child, path);
+        pop(path, mark);
     }
 }
 
@@ -165,10 +169,17 @@ add_attributes(struct mh_buffer *out, const xmlNode *node, const char *path,
                const char *const *only)
 {
     for (const xmlAttr *attribute = node->properties; attribute; attribute = attribute->next) {
+        const xmlNode *text = attribute->children;
         xmlChar *value;
 
         if (only && (attribute->ns || !in_list(only, attribute->name)))
             continue;
+        /* A parsed value is one text node: read it in place. */
+        if (!text || (text->type == XML_TEXT_NODE && !text->next)) {
+            add_line(out, path, (const char *)attribute->name,
+                     text ? text->content : (const xmlChar *)"");
+            continue;
+        }
         value = mh_libxml.xmlNodeGetContent((const xmlNode *)attribute);
         add_line(out, path, (const char *)attribute->name, value);
         mh_libxml_free(value);
@@ -193,13 +204,15 @@ add_line(struct mh_buffer *out, const char *path, const char *name, const xmlCha
     mh_buffer_append(out, "\t", 1);
     mh_buffer_append_string(out, name);
     mh_buffer_append(out, "=", 1);
-    for (const xmlChar *p = value; p && *p; p++) {
-        if (*p == '\n')
-            mh_buffer_append(out, "\\n", 2);
-        else if (*p == '\\')
-            mh_buffer_append(out, "\\\\", 2);
-        else
-            mh_buffer_append(out, (const char *)p, 1);
+    for (const char *p = (const char *)value; p && *p;) {
+        size_t plain = strcspn(p, "\n\\");
+
+        mh_buffer_append(out, p, plain);
+        p += plain;
+        if (*p) {
+            mh_buffer_append(out, *p == '\n' ? "\\n" : "\\\\", 2);
+            p++;
+        }
     }
     mh_buffer_append(out, "\n", 1);
 }
@@ -214,15 +227,27 @@ in_list(const char *const *list, const xmlChar *name)
     return false;
 }
 
-static char *
-join_path(const char *path, const xmlChar *name)
+/* Append "/name" (or "name" to an empty path); returns the length to
+ * pop back to. */
+static size_t
+push(struct path *path, const xmlChar *name)
 {
-    size_t length = strlen(path) + 1 + strlen((const char *)name) + 1;
-    char *joined = malloc(length);
+    size_t mark = path->length;
+    int added = snprintf(path->text + path->length, sizeof(path->text) - path->length, "%s%s",
+                         path->length ? "/" : "", (const char *)name);
 
-    if (joined)
-        snprintf(joined, length, "%s/%s", path, (const char *)name);
-    return joined;
+    if (added > 0)
+        path->length += (size_t)added;
+    if (path->length >= sizeof(path->text))
+        path->length = sizeof(path->text) - 1;
+    return mark;
+}
+
+static void
+pop(struct path *path, size_t mark)
+{
+    path->length = mark;
+    path->text[mark] = '\0';
 }
 
 /* The PATH of the line of text that holds offset, into path. */
