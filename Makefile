@@ -81,6 +81,17 @@ $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(B)/asan/libmh.a
 
 unit: $(UNIT_TESTS) $(ASAN_TESTS)
 
+# Benchmarks (bench/*.c): built and run by "make bench" only, never by
+# "make" or the tests, since their timings depend on the machine.
+BENCH_SOURCES := $(sort $(wildcard bench/*.c))
+BENCHES       = $(BENCH_SOURCES:bench/%.c=$(B)/bench/%)
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libmh.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+
+bench: $(BENCHES)
+	@for benchmark in $(BENCHES); do $$benchmark || exit 1; done
+
 # make check: unit tests (plain and sanitized) and the CLI tests; the e2e
 # suite needs two simulated hosts and runs from tests/run (make test).
 check: all unit
@@ -102,5 +113,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check test install clean
+.PHONY: all unit bench check test install clean
 .SECONDARY:
