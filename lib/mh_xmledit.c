@@ -101,6 +101,7 @@ static void append_escaped(struct mh_buffer *out, const char *value, char quote)
 static void append_attribute(struct mh_buffer *out, const char *name, const char *value,
                              char quote, bool space);
 static xmlAttr *find_property(xmlNode *element, const char *name);
+static bool is_blank(char c);
 static bool is_blank_text(const xmlNode *node);
 static void free_children(xmlNode *element);
 static int apply_one(const struct edit *edit, xmlDoc *doc, struct mh_error *err);
@@ -190,6 +191,12 @@ mh_xmledit_patch_text(const struct mh_xmledit_list *list, xmlDoc *doc, const cha
     int ret = -1;
 
     *out = NULL;
+    /* The parser refuses NUL bytes; text holding one is not what doc was
+     * parsed from. */
+    if (memchr(text, '\0', length)) {
+        mh_error_set(err, "the text holds a NUL byte");
+        return -1;
+    }
     tags = calloc(list->count ? list->count : 1, sizeof(*tags));
     if (!tags) {
         mh_error_set(err, "out of memory");
@@ -426,7 +433,7 @@ plan_edit(const struct edit *edit, const struct tag *tag, const char *text, size
         if (edit->kind == RENAME_ATTRIBUTE) {
             append_attribute(&out, edit->other, edit->value, attribute.quote, false);
         } else {
-            while (start > tag->name_end && strchr(" \t\r\n", text[start - 1]))
+            while (start > tag->name_end && is_blank(text[start - 1]))
                 start--;
         }
         break;
@@ -543,13 +550,13 @@ parse_start_tag(const char *text, size_t length, size_t start, struct tag *tag)
 
     memset(tag, 0, sizeof(*tag));
     tag->start = start;
-    while (p < length && !strchr(" \t\r\n/>", text[p]))
+    while (p < length && !is_blank(text[p]) && text[p] != '/' && text[p] != '>')
         p++;
     tag->name_end = tag->attributes_end = p;
     for (;;) {
         const char *close;
 
-        while (p < length && strchr(" \t\r\n", text[p]))
+        while (p < length && is_blank(text[p]))
             p++;
         if (p >= length)
             return -1;
@@ -565,14 +572,14 @@ parse_start_tag(const char *text, size_t length, size_t start, struct tag *tag)
             return 0;
         }
         /* name = "value", with optional spaces around '=' */
-        while (p < length && !strchr(" \t\r\n=", text[p]))
+        while (p < length && !is_blank(text[p]) && text[p] != '=')
             p++;
-        while (p < length && strchr(" \t\r\n", text[p]))
+        while (p < length && is_blank(text[p]))
             p++;
         if (p >= length || text[p] != '=')
             return -1;
         p++;
-        while (p < length && strchr(" \t\r\n", text[p]))
+        while (p < length && is_blank(text[p]))
             p++;
         if (p >= length || (text[p] != '\'' && text[p] != '"'))
             return -1;
@@ -597,10 +604,10 @@ find_attribute(const char *text, const struct tag *tag, const char *name,
         size_t name_start, name_end;
         const char *close;
 
-        while (strchr(" \t\r\n", text[p]))
+        while (is_blank(text[p]))
             p++;
         name_start = p;
-        while (!strchr(" \t\r\n=", text[p]))
+        while (!is_blank(text[p]) && text[p] != '=')
             p++;
         name_end = p;
         while (text[p] != '\'' && text[p] != '"')
@@ -659,7 +666,7 @@ indentation_start(const char *text, size_t tag_start)
 {
     size_t p = tag_start;
 
-    while (p > 0 && strchr(" \t\r\n", text[p - 1]))
+    while (p > 0 && is_blank(text[p - 1]))
         p--;
     if (p == tag_start || p == 0 || text[p - 1] != '>')
         return tag_start;
@@ -802,13 +809,20 @@ find_property(xmlNode *element, const char *name)
     return NULL;
 }
 
+/* XML white space; unlike strchr(" \t\r\n", c), never the NUL byte. */
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static bool
 is_blank_text(const xmlNode *node)
 {
     if (!node || node->type != XML_TEXT_NODE || !node->content)
         return false;
     for (const xmlChar *p = node->content; *p; p++) {
-        if (!strchr(" \t\r\n", *p))
+        if (!is_blank((char)*p))
             return false;
     }
     return true;

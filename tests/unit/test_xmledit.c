@@ -230,6 +230,16 @@ text_that_is_not_the_document_is_refused(void **state)
             fail_msg("patched text %zu that is not the document: %s", i, patched);
         assert_null(patched);
     }
+    {
+        /* The same document with a NUL byte inside a tag. */
+        static const char with_nul[] = "<d><a/><source bridge='br0'\0/></d>";
+        char *patched = NULL;
+        size_t length;
+
+        assert_int_equal(mh_xmledit_patch_text(list, doc, with_nul, sizeof(with_nul) - 1,
+                                               &patched, &length, &err), -1);
+        assert_non_null(strstr(err.message, "NUL"));
+    }
     mh_xml_free_doc(doc);
     mh_xmledit_free(list);
 }
