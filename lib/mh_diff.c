@@ -56,8 +56,9 @@ mh_diff_unified(const char *old_text, size_t old_length, const char *new_text,
            same_line(&a[n - 1 - suffix], &b[m - 1 - suffix]))
         suffix++;
     add_ops(&script, EQUAL, prefix);
-    if (diff_middle(a + prefix, n - prefix - suffix, b + prefix, m - prefix - suffix,
-                    &script) < 0)
+    /* Empty texts have no line arrays: no arithmetic on NULL. */
+    if (diff_middle(a ? a + prefix : NULL, n - prefix - suffix, b ? b + prefix : NULL,
+                    m - prefix - suffix, &script) < 0)
         goto no_memory;
     add_ops(&script, EQUAL, suffix);
 
