@@ -2,6 +2,7 @@
 #include "mh_xmledit.h"
 #include "mh_buffer.h"
 #include "mh_error.h"
+#include "mh_xmlscan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,23 +31,6 @@ struct mh_xmledit_list {
     size_t capacity;
 };
 
-/* A start tag found in the text. */
-struct tag {
-    size_t start;           /* its '<' */
-    size_t name_end;
-    size_t attributes_end;  /* after the last attribute's closing quote, or name_end */
-    size_t end;             /* after its '>' */
-    bool empty;             /* written <name .../> */
-    char quote;             /* quote of its first attribute, or 0 */
-};
-
-struct attribute {
-    size_t start;           /* its name */
-    size_t value_start;     /* after the opening quote */
-    size_t value_end;       /* at the closing quote */
-    char quote;
-};
-
 /* Replace text[start, end) by replacement (owned); ordered by start, then
  * by the order the edits were queued. */
 struct operation {
@@ -54,20 +38,6 @@ struct operation {
     size_t end;
     char *replacement;
     size_t order;
-};
-
-enum markup_kind { MARKUP_START, MARKUP_END, MARKUP_OTHER };
-
-struct markup {
-    enum markup_kind kind;
-    size_t end;             /* after the markup */
-    struct tag tag;         /* MARKUP_START */
-};
-
-struct scanner {
-    const char *text;
-    size_t length;
-    size_t position;
 };
 
 struct patch {
@@ -79,17 +49,9 @@ struct patch {
 static int add_edit(struct mh_xmledit_list *list, enum kind kind, xmlNode *element,
                     const char *name, const char *other, const char *value);
 static int locate_tags(const struct mh_xmledit_list *list, xmlDoc *doc, const char *text,
-                       size_t length, struct tag *tags, struct mh_error *err);
-static int plan_edit(const struct edit *edit, const struct tag *tag, const char *text,
+                       size_t length, struct mh_xmlscan_tag *tags, struct mh_error *err);
+static int plan_edit(const struct edit *edit, const struct mh_xmlscan_tag *tag, const char *text,
                      size_t length, size_t order, struct patch *patch, struct mh_error *err);
-static int scan_markup(const char *text, size_t length, size_t p, struct markup *markup);
-static int next_start_tag(struct scanner *scanner, struct tag *tag);
-static int parse_start_tag(const char *text, size_t length, size_t start, struct tag *tag);
-static int find_attribute(const char *text, const struct tag *tag, const char *name,
-                          struct attribute *attribute);
-static int element_extent(const char *text, size_t length, const struct tag *tag,
-                          size_t *content_end, size_t *element_end);
-static size_t indentation_start(const char *text, size_t tag_start);
 static bool name_matches(const xmlNode *node, const char *text, size_t start, size_t end);
 static xmlNode *next_in_document(xmlNode *node);
 static int add_operation(struct patch *patch, size_t start, size_t end, char *replacement,
@@ -101,7 +63,6 @@ static void append_escaped(struct mh_buffer *out, const char *value, char quote)
 static void append_attribute(struct mh_buffer *out, const char *name, const char *value,
                              char quote, bool space);
 static xmlAttr *find_property(xmlNode *element, const char *name);
-static bool is_blank(char c);
 static bool is_blank_text(const xmlNode *node);
 static void free_children(xmlNode *element);
 static int apply_one(const struct edit *edit, xmlDoc *doc, struct mh_error *err);
@@ -183,7 +144,7 @@ mh_xmledit_patch_text(const struct mh_xmledit_list *list, xmlDoc *doc, const cha
                       size_t length, char **out, size_t *out_length, struct mh_error *err)
 {
     struct patch patch = { 0 };
-    struct tag *tags = NULL;
+    struct mh_xmlscan_tag *tags = NULL;
     char *result = NULL;
     size_t size = length;
     size_t used = 0;
@@ -338,9 +299,9 @@ add_edit(struct mh_xmledit_list *list, enum kind kind, xmlNode *element, const c
  * edits[i]'s element. */
 static int
 locate_tags(const struct mh_xmledit_list *list, xmlDoc *doc, const char *text, size_t length,
-            struct tag *tags, struct mh_error *err)
+            struct mh_xmlscan_tag *tags, struct mh_error *err)
 {
-    struct scanner scanner = { .text = text, .length = length, .position = 0 };
+    struct mh_xmlscan scanner = { .text = text, .length = length, .position = 0 };
     const struct edit **sorted = calloc(list->count ? list->count : 1, sizeof(*sorted));
     size_t found = 0;
     int ret = -1;
@@ -358,11 +319,11 @@ locate_tags(const struct mh_xmledit_list *list, xmlDoc *doc, const char *text, s
         const struct edit key = { .element = node };
         const struct edit *key_pointer = &key;
         const struct edit **match;
-        struct tag tag;
+        struct mh_xmlscan_tag tag;
 
         if (node->type != XML_ELEMENT_NODE)
             continue;
-        if (next_start_tag(&scanner, &tag) < 0 ||
+        if (mh_xmlscan_next_start_tag(&scanner, &tag) < 0 ||
             !name_matches(node, text, tag.start + 1, tag.name_end)) {
             mh_error_set(err, "the text does not match the document at <%s>",
                          (const char *)node->name);
@@ -392,25 +353,25 @@ cleanup:
 
 /* Turn one edit into byte operations on the text. */
 static int
-plan_edit(const struct edit *edit, const struct tag *tag, const char *text, size_t length,
+plan_edit(const struct edit *edit, const struct mh_xmlscan_tag *tag, const char *text, size_t length,
           size_t order, struct patch *patch, struct mh_error *err)
 {
     struct mh_buffer out = { 0 };
-    struct attribute attribute = { 0 };
+    struct mh_xmlscan_attribute attribute = { 0 };
     char *replacement;
     size_t content_end = 0, element_end = 0, start = 0, end = 0;
     char quote = tag->quote ? tag->quote : '\'';
     bool found;
 
     if (edit->kind == SET_TEXT || edit->kind == REMOVE_ELEMENT || edit->kind == INSERT_AFTER) {
-        if (element_extent(text, length, tag, &content_end, &element_end) < 0) {
+        if (mh_xmlscan_element_extent(text, length, tag, &content_end, &element_end) < 0) {
             mh_error_set(err, "no end tag for an edited element in the text");
             return -1;
         }
     }
     found = (edit->kind == SET_ATTRIBUTE || edit->kind == REMOVE_ATTRIBUTE ||
              edit->kind == RENAME_ATTRIBUTE) &&
-            find_attribute(text, tag, edit->name, &attribute) == 0;
+            mh_xmlscan_find_attribute(text, tag, edit->name, &attribute) == 0;
     switch (edit->kind) {
     case SET_ATTRIBUTE:
         if (found) {
@@ -433,7 +394,7 @@ plan_edit(const struct edit *edit, const struct tag *tag, const char *text, size
         if (edit->kind == RENAME_ATTRIBUTE) {
             append_attribute(&out, edit->other, edit->value, attribute.quote, false);
         } else {
-            while (start > tag->name_end && is_blank(text[start - 1]))
+            while (start > tag->name_end && mh_xmlscan_is_blank(text[start - 1]))
                 start--;
         }
         break;
@@ -454,12 +415,12 @@ plan_edit(const struct edit *edit, const struct tag *tag, const char *text, size
         }
         break;
     case REMOVE_ELEMENT:
-        start = indentation_start(text, tag->start);
+        start = mh_xmlscan_indentation_start(text, tag->start);
         end = element_end;
         break;
     case INSERT_AFTER:
         start = end = element_end;
-        content_end = indentation_start(text, tag->start);
+        content_end = mh_xmlscan_indentation_start(text, tag->start);
         mh_buffer_append(&out, text + content_end, tag->start - content_end);
         mh_buffer_append(&out, "<", 1);
         mh_buffer_append(&out, edit->name, strlen(edit->name));
@@ -478,199 +439,6 @@ plan_edit(const struct edit *edit, const struct tag *tag, const char *text, size
         return -1;
     }
     return 0;
-}
-
-/* What kind of markup starts at text[p] ('<'), and where it ends. */
-static int
-scan_markup(const char *text, size_t length, size_t p, struct markup *markup)
-{
-    static const struct {
-        const char *open, *close;
-    } skipped[] = {
-        { "<!--", "-->" }, { "<![CDATA[", "]]>" }, { "<?", "?>" },
-    };
-    const char *close;
-
-    for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
-        size_t open_length = strlen(skipped[i].open);
-        size_t close_length = strlen(skipped[i].close);
-
-        if (length - p >= open_length && memcmp(text + p, skipped[i].open, open_length) == 0) {
-            close = memmem(text + p + open_length, length - p - open_length, skipped[i].close,
-                           close_length);
-            if (!close)
-                return -1;
-            markup->kind = MARKUP_OTHER;
-            markup->end = (size_t)(close - text) + close_length;
-            return 0;
-        }
-    }
-    if (length - p >= 2 && text[p + 1] == '!')
-        return -1;  /* a DOCTYPE, which the parser refused */
-    if (length - p >= 2 && text[p + 1] == '/') {
-        close = memchr(text + p, '>', length - p);
-        if (!close)
-            return -1;
-        markup->kind = MARKUP_END;
-        markup->end = (size_t)(close - text) + 1;
-        return 0;
-    }
-    if (parse_start_tag(text, length, p, &markup->tag) < 0)
-        return -1;
-    markup->kind = MARKUP_START;
-    markup->end = markup->tag.end;
-    return 0;
-}
-
-/* Advance to the next start tag, past end tags, comments, CDATA and
- * processing instructions. */
-static int
-next_start_tag(struct scanner *scanner, struct tag *tag)
-{
-    for (;;) {
-        const char *found = memchr(scanner->text + scanner->position, '<',
-                                   scanner->length - scanner->position);
-        struct markup markup;
-
-        if (!found || scan_markup(scanner->text, scanner->length,
-                                  (size_t)(found - scanner->text), &markup) < 0)
-            return -1;
-        scanner->position = markup.end;
-        if (markup.kind == MARKUP_START) {
-            *tag = markup.tag;
-            return 0;
-        }
-    }
-}
-
-static int
-parse_start_tag(const char *text, size_t length, size_t start, struct tag *tag)
-{
-    size_t p = start + 1;
-
-    memset(tag, 0, sizeof(*tag));
-    tag->start = start;
-    while (p < length && !is_blank(text[p]) && text[p] != '/' && text[p] != '>')
-        p++;
-    tag->name_end = tag->attributes_end = p;
-    for (;;) {
-        const char *close;
-
-        while (p < length && is_blank(text[p]))
-            p++;
-        if (p >= length)
-            return -1;
-        if (text[p] == '>') {
-            tag->end = p + 1;
-            return 0;
-        }
-        if (text[p] == '/') {
-            if (p + 1 >= length || text[p + 1] != '>')
-                return -1;
-            tag->empty = true;
-            tag->end = p + 2;
-            return 0;
-        }
-        /* name = "value", with optional spaces around '=' */
-        while (p < length && !is_blank(text[p]) && text[p] != '=')
-            p++;
-        while (p < length && is_blank(text[p]))
-            p++;
-        if (p >= length || text[p] != '=')
-            return -1;
-        p++;
-        while (p < length && is_blank(text[p]))
-            p++;
-        if (p >= length || (text[p] != '\'' && text[p] != '"'))
-            return -1;
-        if (!tag->quote)
-            tag->quote = text[p];
-        close = memchr(text + p + 1, text[p], length - p - 1);
-        if (!close)
-            return -1;
-        p = (size_t)(close - text) + 1;
-        tag->attributes_end = p;
-    }
-}
-
-static int
-find_attribute(const char *text, const struct tag *tag, const char *name,
-               struct attribute *attribute)
-{
-    size_t name_length = strlen(name);
-    size_t p = tag->name_end;
-
-    while (p < tag->attributes_end) {
-        size_t name_start, name_end;
-        const char *close;
-
-        while (is_blank(text[p]))
-            p++;
-        name_start = p;
-        while (!is_blank(text[p]) && text[p] != '=')
-            p++;
-        name_end = p;
-        while (text[p] != '\'' && text[p] != '"')
-            p++;
-        close = memchr(text + p + 1, text[p], tag->attributes_end - p - 1);
-        if (!close)
-            return -1;
-        if (name_end - name_start == name_length &&
-            memcmp(text + name_start, name, name_length) == 0) {
-            attribute->start = name_start;
-            attribute->value_start = p + 1;
-            attribute->value_end = (size_t)(close - text);
-            attribute->quote = text[p];
-            return 0;
-        }
-        p = (size_t)(close - text) + 1;
-    }
-    return -1;
-}
-
-/* Where the element that tag opens ends: *content_end at the '<' of its end
- * tag, *element_end after that end tag's '>'. */
-static int
-element_extent(const char *text, size_t length, const struct tag *tag, size_t *content_end,
-               size_t *element_end)
-{
-    size_t depth = 1;
-    size_t p = tag->end;
-
-    if (tag->empty) {
-        *content_end = *element_end = tag->end;
-        return 0;
-    }
-    while (p < length) {
-        const char *found = memchr(text + p, '<', length - p);
-        struct markup markup;
-
-        if (!found || scan_markup(text, length, (size_t)(found - text), &markup) < 0)
-            return -1;
-        if (markup.kind == MARKUP_START && !markup.tag.empty) {
-            depth++;
-        } else if (markup.kind == MARKUP_END && --depth == 0) {
-            *content_end = (size_t)(found - text);
-            *element_end = markup.end;
-            return 0;
-        }
-        p = markup.end;
-    }
-    return -1;
-}
-
-/* Start of the blank text (the indentation) right before a start tag, when
- * it follows markup; tag_start when there is none. */
-static size_t
-indentation_start(const char *text, size_t tag_start)
-{
-    size_t p = tag_start;
-
-    while (p > 0 && is_blank(text[p - 1]))
-        p--;
-    if (p == tag_start || p == 0 || text[p - 1] != '>')
-        return tag_start;
-    return p;
 }
 
 static bool
@@ -809,20 +577,13 @@ find_property(xmlNode *element, const char *name)
     return NULL;
 }
 
-/* XML white space; unlike strchr(" \t\r\n", c), never the NUL byte. */
-static bool
-is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static bool
 is_blank_text(const xmlNode *node)
 {
     if (!node || node->type != XML_TEXT_NODE || !node->content)
         return false;
     for (const xmlChar *p = node->content; *p; p++) {
-        if (!is_blank((char)*p))
+        if (!mh_xmlscan_is_blank((char)*p))
             return false;
     }
     return true;
