@@ -123,11 +123,19 @@ clean:
 .SECONDARY:
 
 # Benchmarks print ratios measured side by side in one run (bench/README.md).
+# Built and run by "make bench" only, never by "make" or the tests: their
+# timings depend on the machine. bench/run runs bench/*.sh and the C ones.
+BENCH_SOURCES := $(sort $(filter-out bench/mh-bench.c,$(wildcard bench/*.c)))
+BENCHES       = $(BENCH_SOURCES:bench/%.c=$(B)/bench/%)
+
+$(B)/bench/%: $(B)/bench/%.o $(B)/libmh.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
 $(B)/mh-bench: bench/mh-bench.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -o $@ $<
 
-bench: all $(B)/mh-bench
+bench: all $(B)/mh-bench $(BENCHES)
 	bench/run
 
 # libFuzzer (clang): make fuzz [FUZZ_SECONDS=60] runs every target in turn.

@@ -3,6 +3,7 @@
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_json.h"
+#include "mh_rewrite_conf.h"
 #include "mh_string.h"
 
 #include <dirent.h>
@@ -45,6 +46,8 @@ static const struct mh_conf_field top_fields[] = {
       .offset = offsetof(struct mh_conf, max_input_bytes), .min = 4096, .max = 256L << 20 },
     { .key = "journal", .type = MH_CONF_SECTION, .offset = 0, .fields = journal_fields },
     { .key = "syslog", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf, syslog_enabled) },
+    { .key = "rewrite", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, rewrite),
+      .parse = mh_rewrite_conf_parse },
     { .key = NULL },
 };
 

@@ -33,6 +33,7 @@ struct mh_conf {
     const char *journal_path;
     long journal_max_bytes;         /* rotated to .1 beyond this */
     bool syslog_enabled;
+    json_t *rewrite;                /* "rewrite" section, checked (mh_rewrite_conf.h) */
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };

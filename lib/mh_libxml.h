@@ -62,7 +62,8 @@ struct mh_error;
     X(xmlXPathFreeContext) \
     X(xmlXPathEvalExpression) \
     X(xmlXPathFreeObject) \
-    X(xmlXPathRegisterNs)
+    X(xmlXPathRegisterNs) \
+    X(xmlNodeSetName)
 
 struct mh_libxml_table {
 #define MH_LIBXML_SLOT(name) __typeof__(name) *name;

@@ -2,14 +2,20 @@
 #include "mh_stage.h"
 #include "mh_error.h"
 #include "mh_hook.h"
+#include "mh_rewrite.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int migrate_begin(struct mh_hook *hook, struct mh_error *err);
+static int restore_begin(struct mh_hook *hook, struct mh_error *err);
+static int rewrite_document(struct mh_hook *hook, struct mh_rewrite_rules *rules,
+                            struct mh_error *err);
 
 static const struct mh_stage stages[] = {
     { "migrate", "begin", migrate_begin, true },
+    { "restore", "begin", restore_begin, true },
 };
 
 const struct mh_stage *
@@ -30,6 +36,66 @@ migrate_begin(struct mh_hook *hook, struct mh_error *err)
 {
     if (!mh_hook_document(hook, err))
         return -1;
+    /* Before the checks, so that they judge the XML this host will run. */
+    if (rewrite_document(hook, NULL, err) < 0)
+        return -1;
     mh_hook_note(hook, "accepted", json_true());
     return 0;
+}
+
+/* A save image being restored (virsh restore, or a managed save at start)
+ * names the host it was saved on, like an incoming migration: same rules.
+ * Without rules there is nothing to do, not even reading the XML. */
+static int
+restore_begin(struct mh_hook *hook, struct mh_error *err)
+{
+    struct mh_rewrite_rules *rules = mh_rewrite_rules_new(hook->conf.rewrite, err);
+
+    if (!rules)
+        return -1;
+    if (mh_rewrite_rules_empty(rules)) {
+        mh_rewrite_rules_free(rules);
+        return 0;
+    }
+    if (!mh_hook_document(hook, err)) {
+        mh_rewrite_rules_free(rules);
+        return -1;
+    }
+    return rewrite_document(hook, rules, err);
+}
+
+/* Rewrite hook->document in place with the configured rules (rules, which
+ * this frees, or compiled here when NULL), journal what changed (counts,
+ * never content) and hand the new XML to the dispatcher to print, only when
+ * something changed: empty output keeps libvirt from tainting the guest. */
+static int
+rewrite_document(struct mh_hook *hook, struct mh_rewrite_rules *rules, struct mh_error *err)
+{
+    struct mh_rewrite_result result;
+    int ret = -1;
+
+    if (!rules && !(rules = mh_rewrite_rules_new(hook->conf.rewrite, err)))
+        return -1;
+    if (mh_rewrite_rules_empty(rules)) {
+        ret = 0;
+        goto cleanup;
+    }
+    if (mh_rewrite_apply(rules, hook->document, hook->input, hook->input_length, &result,
+                         err) < 0) {
+        mh_error_prefix(err, "XML rewrite");
+        goto cleanup;
+    }
+    mh_hook_note(hook, "rewrite", mh_rewrite_summary(&result));
+    if (result.changed) {
+        free(hook->output);
+        hook->output = result.output;
+        hook->output_length = result.output_length;
+        result.output = NULL;
+    }
+    mh_rewrite_result_free(&result);
+    ret = 0;
+
+cleanup:
+    mh_rewrite_rules_free(rules);
+    return ret;
 }
