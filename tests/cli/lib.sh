@@ -13,12 +13,23 @@ MH_STATE_DIR=/var/lib/migrate-hooks
 
 # mh_sandbox_new: make $SANDBOX with etc/ (config, conf.d, checks.d) and
 # state/; the mount points are created (empty) when missing.
+#
+# The domain template's OVS bridge br0 does not exist on a test machine, so
+# a drop-in turns the bridges check off; tests of that check remove it with
+# mh_sandbox_strict.
 mh_sandbox_new() {
     SANDBOX=$(mktemp -d /tmp/mh-cli.XXXXXX)
     chmod 0755 "$SANDBOX"
     mkdir -p "$SANDBOX/etc/conf.d" "$SANDBOX/etc/checks.d" "$SANDBOX/state"
     chmod 0755 "$SANDBOX/etc" "$SANDBOX/etc/conf.d" "$SANDBOX/etc/checks.d"
+    printf '{"checks": {"severity": {"bridges": "off"}}}\n' >"$SANDBOX/etc/conf.d/00-sandbox.json"
+    chmod 0644 "$SANDBOX/etc/conf.d/00-sandbox.json"
     mkdir -p "$MH_CONF_DIR" "$MH_STATE_DIR"
+}
+
+# mh_sandbox_strict: every check at its default severity.
+mh_sandbox_strict() {
+    rm -f "$SANDBOX/etc/conf.d/00-sandbox.json"
 }
 
 mh_sandbox_remove() {
