@@ -44,12 +44,16 @@ mh_config() {
 }
 
 # mh_in_sandbox COMMAND...: run COMMAND (stdin passed through) with the
-# sandbox mounted over the installed config and state directories.
+# sandbox mounted over the installed config and state directories, and
+# each SOURCE:TARGET of $MH_SANDBOX_MOUNTS (exported) bound too.
 mh_in_sandbox() {
     unshare --mount -- /bin/sh -c '
         mount --make-rprivate / &&
         mount --bind "$0/etc" '"$MH_CONF_DIR"' &&
         mount --bind "$0/state" '"$MH_STATE_DIR"' &&
+        for pair in ${MH_SANDBOX_MOUNTS:-}; do
+            mount --bind "${pair%%:*}" "${pair#*:}" || exit 125
+        done &&
         exec "$@"' "$SANDBOX" "$@"
 }
 
@@ -66,6 +70,28 @@ mh_journal_lines() {
     else
         echo 0
     fi
+}
+
+# mh_cookie_element JSON [KEY_FILE]: the <mh:cookie> element carrying JSON
+# (docs/cookie.md), signed with the key in KEY_FILE when given; openssl
+# computes the HMAC, independently of lib/mh_cookie.c.
+mh_cookie_element() {
+    local json=$1 key_file=${2:-} hmac=""
+    if [ -n "$key_file" ]; then
+        hmac=$(printf '1\n%s' "$json" |
+            openssl dgst -sha256 -hmac "$(cat "$key_file")" -binary | base64)
+        hmac=" hmac=\"$hmac\""
+    fi
+    printf '<mh:cookie xmlns:mh="urn:migrate-hooks:cookie:1" version="1"%s>%s</mh:cookie>' \
+        "$hmac" "$(printf '%s' "$json" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g')"
+}
+
+# mh_domain_xml_with NAME METADATA: the domain XML of mh_domain_xml with
+# METADATA (e.g. a cookie element) inside <metadata>.
+mh_domain_xml_with() {
+    mh_domain_xml "$1" | METADATA="$2" awk '
+        { print }
+        /<uuid>/ { print "  <metadata>" ENVIRON["METADATA"] "</metadata>" }'
 }
 
 # mh_domain_xml NAME: a small valid domain XML on stdout.
