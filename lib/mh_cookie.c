@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define SHA256_BYTES 32
+#define SHA256_BLOCK_BYTES 64
 
 static int verify_hmac(const struct mh_cookie_key *key, const char *hmac, const char *text,
                        size_t length, struct mh_error *err);
@@ -271,29 +272,40 @@ int
 mh_cookie_hmac(const struct mh_cookie_key *key, const char *text, size_t length,
                char out[MH_COOKIE_HMAC_SIZE], struct mh_error *err)
 {
-    unsigned char digest[SHA256_BYTES];
-    unsigned int digest_length = 0;
-    unsigned char *data;
+    unsigned char block[SHA256_BLOCK_BYTES], pad[SHA256_BLOCK_BYTES];
+    unsigned char inner[SHA256_BYTES], digest[SHA256_BYTES];
+    SHA256_CTX context;
 
     if (mh_libcrypto_load(err) < 0)
         return -1;
+    /* HMAC-SHA256 as RFC 2104 has it: a key longer than a block is hashed
+     * first, shorter ones are padded with zeros. */
+    memset(block, 0, sizeof(block));
+    if (key->length > sizeof(block)) {
+        mh_libcrypto.SHA256_Init(&context);
+        mh_libcrypto.SHA256_Update(&context, key->bytes, key->length);
+        mh_libcrypto.SHA256_Final(block, &context);
+    } else {
+        memcpy(block, key->bytes, key->length);
+    }
+    for (size_t i = 0; i < sizeof(block); i++)
+        pad[i] = block[i] ^ 0x36;
+    mh_libcrypto.SHA256_Init(&context);
+    mh_libcrypto.SHA256_Update(&context, pad, sizeof(pad));
     /* The version is part of what is signed: a cookie cannot be replayed
      * as another version's. */
-    data = malloc(length + 2);
-    if (!data) {
-        mh_error_set(err, "out of memory");
-        return -1;
-    }
-    memcpy(data, MH_COOKIE_VERSION "\n", 2);
-    memcpy(data + 2, text, length);
-    if (!mh_libcrypto.HMAC(mh_libcrypto.EVP_sha256(), key->bytes, (int)key->length, data,
-                           length + 2, digest, &digest_length) ||
-        digest_length != SHA256_BYTES) {
-        free(data);
-        mh_error_set(err, "HMAC-SHA256 failed");
-        return -1;
-    }
-    free(data);
+    mh_libcrypto.SHA256_Update(&context, MH_COOKIE_VERSION "\n", 2);
+    mh_libcrypto.SHA256_Update(&context, text, length);
+    mh_libcrypto.SHA256_Final(inner, &context);
+    for (size_t i = 0; i < sizeof(block); i++)
+        pad[i] = block[i] ^ 0x5c;
+    mh_libcrypto.SHA256_Init(&context);
+    mh_libcrypto.SHA256_Update(&context, pad, sizeof(pad));
+    mh_libcrypto.SHA256_Update(&context, inner, sizeof(inner));
+    mh_libcrypto.SHA256_Final(digest, &context);
+    explicit_bzero(block, sizeof(block));
+    explicit_bzero(pad, sizeof(pad));
+    explicit_bzero(&context, sizeof(context));
     mh_libcrypto.EVP_EncodeBlock((unsigned char *)out, digest, SHA256_BYTES);
     return 0;
 }

@@ -44,6 +44,12 @@ hmac_matches_openssl(void **state)
     /* One byte more of content, another MAC. */
     assert_int_equal(mh_cookie_hmac(&key, GOOD " ", strlen(GOOD) + 1, hmac, &err), 0);
     assert_string_not_equal(hmac, GOOD_HMAC);
+    /* A key longer than SHA-256's block is hashed first (RFC 2104):
+     * printf '1\n{"a":1}' | openssl dgst -sha256 -hmac kkk...(100) -binary | base64 */
+    memset(key.bytes, 'k', 100);
+    key.length = 100;
+    assert_int_equal(mh_cookie_hmac(&key, "{\"a\":1}", 7, hmac, &err), 0);
+    assert_string_equal(hmac, "7F1ycSbe7HKzWTHHVe/Na3rFqeXMVbno31mWAFs+Svg=");
 }
 
 static void
