@@ -35,6 +35,44 @@ static const char *const virtual_flags[] = {
     "skipl1dflvmentry", "ssbd", "taano", "tscadjust", "tscdeadline", "virtssbd", "x2apic",
 };
 
+static unsigned needs_versions(const struct mh_check_input *input);
+static enum mh_check_result check_libvirt_version(const struct mh_check_input *input, char *reason,
+                                                  size_t size);
+static enum mh_check_result check_qemu_version(const struct mh_check_input *input, char *reason,
+                                               size_t size);
+static unsigned needs_hypervisor(const struct mh_check_input *input);
+static enum mh_check_result check_hypervisor(const struct mh_check_input *input, char *reason,
+                                             size_t size);
+static unsigned needs_cpu(const struct mh_check_input *input);
+static enum mh_check_result check_cpu_flags(const struct mh_check_input *input, char *reason,
+                                            size_t size);
+static unsigned needs_memory(const struct mh_check_input *input);
+static enum mh_check_result check_memory(const struct mh_check_input *input, char *reason,
+                                         size_t size);
+static unsigned needs_hugepages(const struct mh_check_input *input);
+static enum mh_check_result check_hugepages(const struct mh_check_input *input, char *reason,
+                                            size_t size);
+static unsigned needs_bridges(const struct mh_check_input *input);
+static enum mh_check_result check_bridges(const struct mh_check_input *input, char *reason,
+                                          size_t size);
+static unsigned needs_networks(const struct mh_check_input *input);
+static enum mh_check_result check_networks(const struct mh_check_input *input, char *reason,
+                                           size_t size);
+static unsigned needs_disks(const struct mh_check_input *input);
+static enum mh_check_result check_disks(const struct mh_check_input *input, char *reason,
+                                        size_t size);
+static unsigned needs_host_devices(const struct mh_check_input *input);
+static enum mh_check_result check_host_devices(const struct mh_check_input *input, char *reason,
+                                               size_t size);
+static unsigned needs_maintenance(const struct mh_check_input *input);
+static enum mh_check_result check_maintenance(const struct mh_check_input *input, char *reason,
+                                              size_t size);
+static unsigned needs_nothing(const struct mh_check_input *input);
+static enum mh_check_result check_allowed_sources(const struct mh_check_input *input, char *reason,
+                                                  size_t size);
+static unsigned needs_incoming(const struct mh_check_input *input);
+static enum mh_check_result check_max_incoming(const struct mh_check_input *input, char *reason,
+                                               size_t size);
 static bool in_list(const char *flag, const char *const *list, size_t count);
 static bool ignored_flag(const char *flag, bool passthrough);
 static size_t missing_flags(const struct mh_names *wanted, const struct mh_facts *destination,
@@ -50,6 +88,42 @@ static void append(char *buffer, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 static enum mh_check_result unknown_fact(const struct mh_facts *destination, char *reason,
                                          size_t size, const char *what);
+
+const struct mh_check mh_check_builtins[] = {
+    { "libvirt-version", MH_SEVERITY_FAIL, needs_versions, check_libvirt_version,
+      "libvirt of source and destination: warn when they differ, fail on a downgrade" },
+    { "qemu-version", MH_SEVERITY_WARN, needs_versions, check_qemu_version,
+      "QEMU (the guest's emulator) of source and destination: warn when they differ or on a "
+      "downgrade" },
+    { "hypervisor", MH_SEVERITY_FAIL, needs_hypervisor, check_hypervisor,
+      "same hypervisor driver, and the destination runs the guest's domain type (kvm needs "
+      "/dev/kvm)" },
+    { "cpu-flags", MH_SEVERITY_FAIL, needs_cpu, check_cpu_flags,
+      "destination CPU has the flags the guest needs (host-passthrough: all of the source's)" },
+    { "memory", MH_SEVERITY_FAIL, needs_memory, check_memory,
+      "destination has the guest's memory available plus checks.memory_reserve_mib" },
+    { "hugepages", MH_SEVERITY_FAIL, needs_hugepages, check_hugepages,
+      "destination has enough free hugepages of the guest's page size" },
+    { "bridges", MH_SEVERITY_FAIL, needs_bridges, check_bridges,
+      "Linux and OVS bridges and macvtap host interfaces the guest uses exist" },
+    { "networks", MH_SEVERITY_FAIL, needs_networks, check_networks,
+      "libvirt networks the guest uses are defined and active" },
+    { "disks", MH_SEVERITY_FAIL, needs_disks, check_disks,
+      "file, block and dir disk sources exist on the destination" },
+    { "host-devices", MH_SEVERITY_FAIL, needs_host_devices, check_host_devices,
+      "no passthrough devices that cannot migrate; USB devices present" },
+    { "maintenance", MH_SEVERITY_FAIL, needs_maintenance, check_maintenance,
+      "destination is not in maintenance (checks.maintenance_file)" },
+    { "allowed-sources", MH_SEVERITY_FAIL, needs_nothing, check_allowed_sources,
+      "source host id matches checks.allowed_sources" },
+    { "max-incoming", MH_SEVERITY_FAIL, needs_incoming, check_max_incoming,
+      "fewer than checks.max_incoming migrations already coming in" },
+};
+
+const size_t mh_check_builtin_count = sizeof(mh_check_builtins) / sizeof(mh_check_builtins[0]);
+
+_Static_assert(sizeof(mh_check_builtins) / sizeof(mh_check_builtins[0]) <= MH_CONF_MAX_CHECKS,
+               "MH_CONF_MAX_CHECKS is too small for the table");
 
 /* ---- libvirt-version, qemu-version ---- */
 
@@ -159,7 +233,8 @@ check_cpu_flags(const struct mh_check_input *input, char *reason, size_t size)
     }
     count = missing_flags(&guest->cpu_require, destination, NULL, false, list, sizeof(list));
     if (count)
-        return say(MH_CHECK_FAIL, reason, size, "destination CPU lacks flag%s the guest requires: %s",
+        return say(MH_CHECK_FAIL, reason, size,
+                   "destination CPU lacks flag%s the guest requires: %s",
                    count == 1 ? "" : "s", list);
     return say(MH_CHECK_PASS, reason, size, "destination CPU has the %zu flag%s the guest requires",
                guest->cpu_require.count, guest->cpu_require.count == 1 ? "" : "s");
@@ -181,7 +256,8 @@ check_memory(const struct mh_check_input *input, char *reason, size_t size)
     long long available = input->destination->memory_available_kib;
 
     if (input->guest->hugepages)
-        return say(MH_CHECK_PASS, reason, size, "guest memory is backed by hugepages (see hugepages)");
+        return say(MH_CHECK_PASS, reason, size,
+                   "guest memory is backed by hugepages (see hugepages)");
     if (available < 0)
         return unknown_fact(input->destination, reason, size, "the destination's free memory");
     if ((unsigned long long)available / 1024 < guest_mib + (unsigned long long)reserve)
@@ -541,42 +617,6 @@ check_max_incoming(const struct mh_check_input *input, char *reason, size_t size
     return say(MH_CHECK_PASS, reason, size, "%ld incoming migration%s in flight, limit %ld",
                incoming, incoming == 1 ? "" : "s", limit);
 }
-
-const struct mh_check mh_check_builtins[] = {
-    { "libvirt-version", MH_SEVERITY_FAIL, needs_versions, check_libvirt_version,
-      "libvirt of source and destination: warn when they differ, fail on a downgrade" },
-    { "qemu-version", MH_SEVERITY_WARN, needs_versions, check_qemu_version,
-      "QEMU (the guest's emulator) of source and destination: warn when they differ or on a "
-      "downgrade" },
-    { "hypervisor", MH_SEVERITY_FAIL, needs_hypervisor, check_hypervisor,
-      "same hypervisor driver, and the destination runs the guest's domain type (kvm needs "
-      "/dev/kvm)" },
-    { "cpu-flags", MH_SEVERITY_FAIL, needs_cpu, check_cpu_flags,
-      "destination CPU has the flags the guest needs (host-passthrough: all of the source's)" },
-    { "memory", MH_SEVERITY_FAIL, needs_memory, check_memory,
-      "destination has the guest's memory available plus checks.memory_reserve_mib" },
-    { "hugepages", MH_SEVERITY_FAIL, needs_hugepages, check_hugepages,
-      "destination has enough free hugepages of the guest's page size" },
-    { "bridges", MH_SEVERITY_FAIL, needs_bridges, check_bridges,
-      "Linux and OVS bridges and macvtap host interfaces the guest uses exist" },
-    { "networks", MH_SEVERITY_FAIL, needs_networks, check_networks,
-      "libvirt networks the guest uses are defined and active" },
-    { "disks", MH_SEVERITY_FAIL, needs_disks, check_disks,
-      "file, block and dir disk sources exist on the destination" },
-    { "host-devices", MH_SEVERITY_FAIL, needs_host_devices, check_host_devices,
-      "no passthrough devices that cannot migrate; USB devices present" },
-    { "maintenance", MH_SEVERITY_FAIL, needs_maintenance, check_maintenance,
-      "destination is not in maintenance (checks.maintenance_file)" },
-    { "allowed-sources", MH_SEVERITY_FAIL, needs_nothing, check_allowed_sources,
-      "source host id matches checks.allowed_sources" },
-    { "max-incoming", MH_SEVERITY_FAIL, needs_incoming, check_max_incoming,
-      "fewer than checks.max_incoming migrations already coming in" },
-};
-
-const size_t mh_check_builtin_count = sizeof(mh_check_builtins) / sizeof(mh_check_builtins[0]);
-
-_Static_assert(sizeof(mh_check_builtins) / sizeof(mh_check_builtins[0]) <= MH_CONF_MAX_CHECKS,
-               "MH_CONF_MAX_CHECKS is too small for the table");
 
 static bool
 in_list(const char *flag, const char *const *list, size_t count)
