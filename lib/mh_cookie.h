@@ -72,8 +72,9 @@ int mh_cookie_parse(const char *version, const char *hmac, const char *text, siz
 
 void mh_cookie_free(struct mh_cookie *cookie);
 
-/* A new content object: {"migration_id": ..., "stamped": now}; sections
- * ("source", "lease", "ports") are added by their providers. */
+/* A new content object (new reference): {"migration_id": ...,
+ * "stamped": now}; sections ("source", "lease", "ports") are added by their
+ * providers. */
 json_t *mh_cookie_content_new(const char *migration_id, time_t now);
 
 /* A fresh migration id: a random UUID. */

@@ -20,7 +20,8 @@ struct mh_guest;
 int mh_facts_from_connection(virConnectPtr conn, const struct mh_guest *guest,
                              struct mh_facts *facts, struct mh_error *err);
 
-/* The message of libvirt's last error in this thread, or "unknown error". */
+/* The message of libvirt's last error in this thread (owned by libvirt,
+ * valid until its next call), or "unknown libvirt error". */
 const char *mh_facts_virt_error(void);
 
 /* Silence libvirt's default error printer: messages are reported by the
