@@ -1,5 +1,6 @@
 /* mh_conf.c - load, merge, trust-check and read the configuration. */
 #include "mh_conf.h"
+#include "mh_check.h"
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_json.h"
@@ -35,6 +36,39 @@ static const struct mh_conf_field journal_fields[] = {
 };
 
 static int parse_host_id(json_t *value, void *target, struct mh_conf_context *context);
+static int parse_severities(json_t *value, void *target, struct mh_conf_context *context);
+
+static const char *const warning_policies[] = { "continue", "abort", NULL };
+static const char *const cookie_policies[] = { "allow", "warn", "refuse", NULL };
+
+static const struct mh_conf_field checks_fields[] = {
+    { .key = "severity", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf_checks, severity),
+      .parse = parse_severities },
+    { .key = "warning_policy", .type = MH_CONF_ENUM,
+      .offset = offsetof(struct mh_conf_checks, warning_policy), .choices = warning_policies },
+    { .key = "memory_reserve_mib", .type = MH_CONF_INT,
+      .offset = offsetof(struct mh_conf_checks, memory_reserve_mib), .min = 0, .max = 1L << 30 },
+    { .key = "allowed_sources", .type = MH_CONF_STRINGS,
+      .offset = offsetof(struct mh_conf_checks, allowed_sources) },
+    { .key = "max_incoming", .type = MH_CONF_INT,
+      .offset = offsetof(struct mh_conf_checks, max_incoming), .min = 0, .max = 1000 },
+    { .key = "maintenance_file", .type = MH_CONF_STRING,
+      .offset = offsetof(struct mh_conf_checks, maintenance_file) },
+    { .key = "external_dir", .type = MH_CONF_STRING,
+      .offset = offsetof(struct mh_conf_checks, external_dir) },
+    { .key = "external_timeout_ms", .type = MH_CONF_INT,
+      .offset = offsetof(struct mh_conf_checks, external_timeout_ms), .min = 100, .max = 600000 },
+    { .key = NULL },
+};
+
+static const struct mh_conf_field cookie_fields[] = {
+    { .key = "key_file", .type = MH_CONF_STRING, .offset = offsetof(struct mh_conf_cookie, key_file) },
+    { .key = "max_age", .type = MH_CONF_INT, .offset = offsetof(struct mh_conf_cookie, max_age),
+      .min = 0, .max = 366L * 86400 },
+    { .key = "policy", .type = MH_CONF_ENUM, .offset = offsetof(struct mh_conf_cookie, policy),
+      .choices = cookie_policies },
+    { .key = NULL },
+};
 
 /* The top level. Each part of migrate-hooks adds its section here. */
 static const struct mh_conf_field top_fields[] = {
@@ -48,6 +82,10 @@ static const struct mh_conf_field top_fields[] = {
     { .key = "syslog", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf, syslog_enabled) },
     { .key = "rewrite", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, rewrite),
       .parse = mh_rewrite_conf_parse },
+    { .key = "checks", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, checks),
+      .fields = checks_fields },
+    { .key = "cookie", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, cookie),
+      .fields = cookie_fields },
     { .key = NULL },
 };
 
@@ -280,6 +318,35 @@ parse_host_id(json_t *value, void *target, struct mh_conf_context *context)
     return 0;
 }
 
+/* {"memory": "warn", ...}: names from the table of built-in checks. */
+static int
+parse_severities(json_t *value, void *target, struct mh_conf_context *context)
+{
+    static const char *const severities[] = { "fail", "warn", "off" };
+    int *severity = target;
+    const char *name;
+    json_t *level;
+
+    if (!json_is_object(value))
+        return mh_conf_fail(context, NULL, "must be an object of check names to \"fail\", "
+                            "\"warn\" or \"off\"");
+    json_object_foreach(value, name, level) {
+        int index = mh_check_find(name);
+        int chosen = -1;
+
+        if (index < 0)
+            return mh_conf_fail(context, name, "unknown check \"%s\" (see mh-check --list)", name);
+        for (int i = 0; i < 3 && json_is_string(level); i++) {
+            if (strcmp(json_string_value(level), severities[i]) == 0)
+                chosen = i;
+        }
+        if (chosen < 0)
+            return mh_conf_fail(context, name, "must be one of: fail, warn, off");
+        severity[index] = chosen;
+    }
+    return 0;
+}
+
 static void
 set_defaults(struct mh_conf *conf)
 {
@@ -296,6 +363,14 @@ set_defaults(struct mh_conf *conf)
     conf->journal_path = MH_STATE_DIR "/journal.jsonl";
     conf->journal_max_bytes = 16L << 20;
     conf->syslog_enabled = true;
+    for (int i = 0; i < MH_CONF_MAX_CHECKS; i++)
+        conf->checks.severity[i] = MH_SEVERITY_DEFAULT;
+    conf->checks.warning_policy = MH_WARNINGS_CONTINUE;
+    conf->checks.memory_reserve_mib = 512;
+    conf->checks.maintenance_file = MH_STATE_DIR "/maintenance";
+    conf->checks.external_dir = MH_CONF_DIR "/checks.d";
+    conf->checks.external_timeout_ms = 5000;
+    conf->cookie.policy = MH_COOKIE_ALLOW;
 }
 
 static int

@@ -21,6 +21,38 @@ struct mh_error;
 #define MH_CONF_MAX_DEPTH 16
 #define MH_CONF_MAX_DROPINS 256
 
+/* What a pre-migration check's problems do (docs/checks.md). */
+enum mh_conf_severity {
+    MH_SEVERITY_DEFAULT = -1,       /* the check's own default */
+    MH_SEVERITY_FAIL,               /* a failure refuses the migration */
+    MH_SEVERITY_WARN,               /* a failure only warns */
+    MH_SEVERITY_OFF,                /* the check does not run */
+};
+
+enum mh_conf_warning_policy { MH_WARNINGS_CONTINUE, MH_WARNINGS_ABORT };
+enum mh_conf_cookie_policy { MH_COOKIE_ALLOW, MH_COOKIE_WARN, MH_COOKIE_REFUSE };
+
+#define MH_CONF_MAX_CHECKS 32
+
+/* Section "checks": the pre-migration checks (lib/mh_check*). */
+struct mh_conf_checks {
+    int severity[MH_CONF_MAX_CHECKS];   /* per built-in check, in mh_check_builtins order */
+    int warning_policy;                 /* enum mh_conf_warning_policy */
+    long memory_reserve_mib;            /* kept free on the destination beyond the guest */
+    json_t *allowed_sources;            /* host id patterns (borrowed), NULL: any source */
+    long max_incoming;                  /* concurrent incoming migrations; 0: no limit */
+    const char *maintenance_file;
+    const char *external_dir;           /* checks.d */
+    long external_timeout_ms;
+};
+
+/* Section "cookie": the cookie the source stamps (docs/cookie.md). */
+struct mh_conf_cookie {
+    const char *key_file;               /* cluster HMAC key; NULL: unsigned cookies */
+    long max_age;                       /* seconds; 0: no limit */
+    int policy;                         /* enum mh_conf_cookie_policy */
+};
+
 struct mh_conf {
     /* Merged document. String fields point into it (or at static defaults)
      * and stay valid until mh_conf_free(). */
@@ -34,6 +66,8 @@ struct mh_conf {
     long journal_max_bytes;         /* rotated to .1 beyond this */
     bool syslog_enabled;
     json_t *rewrite;                /* "rewrite" section, checked (mh_rewrite_conf.h) */
+    struct mh_conf_checks checks;
+    struct mh_conf_cookie cookie;
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };

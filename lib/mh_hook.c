@@ -3,6 +3,9 @@
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_journal.h"
+#include "mh_log.h"
+
+#include <syslog.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +78,29 @@ mh_hook_note(struct mh_hook *hook, const char *key, json_t *value)
         json_decref(value);
     if (hook->outcome == MH_OUTCOME_NOTHING)
         hook->outcome = MH_OUTCOME_OK;
+}
+
+void
+mh_hook_warn(struct mh_hook *hook, const char *from, const char *message)
+{
+    json_t *warnings = json_object_get(hook->details, "warnings");
+
+    if (!json_is_array(warnings)) {
+        mh_hook_note(hook, "warnings", json_array());
+        warnings = json_object_get(hook->details, "warnings");
+    }
+    if (warnings)
+        json_array_append_new(warnings, json_pack("{ss ss}", "from", from, "message", message));
+    if (hook->outcome == MH_OUTCOME_OK || hook->outcome == MH_OUTCOME_NOTHING)
+        hook->outcome = MH_OUTCOME_WARNED;
+    mh_log(&hook->conf, LOG_WARNING, "guest %s: %s %s: warning: %s: %s", hook->guest,
+           hook->operation, hook->sub_operation, from, message);
+}
+
+size_t
+mh_hook_warning_count(const struct mh_hook *hook)
+{
+    return json_array_size(json_object_get(hook->details, "warnings"));
 }
 
 json_t *

@@ -63,6 +63,14 @@ xmlDoc *mh_hook_document(struct mh_hook *hook, struct mh_error *err);
  * mark the call as having done something. Takes the reference to value. */
 void mh_hook_note(struct mh_hook *hook, const char *key, json_t *value);
 
+/* Record a warning (details "warnings": [{"from", "message"}]), mark the
+ * call warned and send it to syslog. checks.warning_policy decides at the
+ * end of the checks whether warnings refuse. */
+void mh_hook_warn(struct mh_hook *hook, const char *from, const char *message);
+
+/* How many warnings mh_hook_warn recorded. */
+size_t mh_hook_warning_count(const struct mh_hook *hook);
+
 /* The journal entry for this call: time, guest, uuid, operation, outcome,
  * migration id, ms taken, message and the noted details. New reference. */
 json_t *mh_hook_journal_entry(const struct mh_hook *hook, const char *message,

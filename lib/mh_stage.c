@@ -1,5 +1,7 @@
 /* mh_stage.c - the stages of a hook call (SPEC section 4). */
 #include "mh_stage.h"
+#include "mh_check.h"
+#include "mh_cookie.h"
 #include "mh_error.h"
 #include "mh_hook.h"
 #include "mh_rewrite.h"
@@ -36,8 +38,13 @@ migrate_begin(struct mh_hook *hook, struct mh_error *err)
 {
     if (!mh_hook_document(hook, err))
         return -1;
+    /* A forged or stale cookie is refused before any other work. */
+    if (mh_cookie_load(hook, err) < 0)
+        return -1;
     /* Before the checks, so that they judge the XML this host will run. */
     if (rewrite_document(hook, NULL, err) < 0)
+        return -1;
+    if (mh_check_hook(hook, err) < 0)
         return -1;
     mh_hook_note(hook, "accepted", json_true());
     return 0;

@@ -13,12 +13,25 @@ MH_STATE_DIR=/var/lib/migrate-hooks
 
 # mh_sandbox_new: make $SANDBOX with etc/ (config, conf.d, checks.d) and
 # state/; the mount points are created (empty) when missing.
+#
+# A drop-in turns off the checks that judge this machine rather than the
+# code under test; tests of those checks remove it with mh_sandbox_strict.
 mh_sandbox_new() {
     SANDBOX=$(mktemp -d /tmp/mh-cli.XXXXXX)
     chmod 0755 "$SANDBOX"
     mkdir -p "$SANDBOX/etc/conf.d" "$SANDBOX/etc/checks.d" "$SANDBOX/state"
     chmod 0755 "$SANDBOX/etc" "$SANDBOX/etc/conf.d" "$SANDBOX/etc/checks.d"
+    # Checks that judge this machine (no KVM, no br0, the guest's disks and
+    # memory) are off unless a test asks for mh_sandbox_strict.
+    printf '{"checks": {"severity": {"hypervisor": "off", "cpu-flags": "off", "memory": "off", "hugepages": "off", "bridges": "off", "networks": "off", "disks": "off"}}}\n' \
+        >"$SANDBOX/etc/conf.d/00-sandbox.json"
+    chmod 0644 "$SANDBOX/etc/conf.d/00-sandbox.json"
     mkdir -p "$MH_CONF_DIR" "$MH_STATE_DIR"
+}
+
+# mh_sandbox_strict: every check at its default severity.
+mh_sandbox_strict() {
+    rm -f "$SANDBOX/etc/conf.d/00-sandbox.json"
 }
 
 mh_sandbox_remove() {
@@ -33,12 +46,16 @@ mh_config() {
 }
 
 # mh_in_sandbox COMMAND...: run COMMAND (stdin passed through) with the
-# sandbox mounted over the installed config and state directories.
+# sandbox mounted over the installed config and state directories, and
+# each SOURCE:TARGET of $MH_SANDBOX_MOUNTS (exported) bound too.
 mh_in_sandbox() {
     unshare --mount -- /bin/sh -c '
         mount --make-rprivate / &&
         mount --bind "$0/etc" '"$MH_CONF_DIR"' &&
         mount --bind "$0/state" '"$MH_STATE_DIR"' &&
+        for pair in ${MH_SANDBOX_MOUNTS:-}; do
+            mount --bind "${pair%%:*}" "${pair#*:}" || exit 125
+        done &&
         exec "$@"' "$SANDBOX" "$@"
 }
 
@@ -55,6 +72,28 @@ mh_journal_lines() {
     else
         echo 0
     fi
+}
+
+# mh_cookie_element JSON [KEY_FILE]: the <mh:cookie> element carrying JSON
+# (docs/cookie.md), signed with the key in KEY_FILE when given; openssl
+# computes the HMAC, independently of lib/mh_cookie.c.
+mh_cookie_element() {
+    local json=$1 key_file=${2:-} hmac=""
+    if [ -n "$key_file" ]; then
+        hmac=$(printf '1\n%s' "$json" |
+            openssl dgst -sha256 -hmac "$(cat "$key_file")" -binary | base64)
+        hmac=" hmac=\"$hmac\""
+    fi
+    printf '<mh:cookie xmlns:mh="urn:migrate-hooks:cookie:1" version="1"%s>%s</mh:cookie>' \
+        "$hmac" "$(printf '%s' "$json" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g')"
+}
+
+# mh_domain_xml_with NAME METADATA: the domain XML of mh_domain_xml with
+# METADATA (e.g. a cookie element) inside <metadata>.
+mh_domain_xml_with() {
+    mh_domain_xml "$1" | METADATA="$2" awk '
+        { print }
+        /<uuid>/ { print "  <metadata>" ENVIRON["METADATA"] "</metadata>" }'
 }
 
 # mh_domain_xml NAME: a small valid domain XML on stdout.

@@ -172,6 +172,61 @@ missing_main_file_means_defaults_but_untrusted_files_fail(void **state)
     mh_test_rmdir(dir);
 }
 
+/* The checks and cookie sections (docs/checks.md, docs/cookie.md). */
+static void
+checks_and_cookie_sections(void **state)
+{
+    struct mh_conf conf;
+    struct mh_error err = { { 0 } };
+    (void)state;
+
+    assert_int_equal(load_text(&conf, "{}", &err), 0);
+    assert_int_equal(conf.checks.warning_policy, MH_WARNINGS_CONTINUE);
+    assert_int_equal(conf.checks.memory_reserve_mib, 512);
+    assert_null(conf.checks.allowed_sources);
+    assert_int_equal(conf.checks.max_incoming, 0);
+    assert_string_equal(conf.checks.maintenance_file, MH_STATE_DIR "/maintenance");
+    assert_string_equal(conf.checks.external_dir, MH_CONF_DIR "/checks.d");
+    assert_int_equal(conf.checks.external_timeout_ms, 5000);
+    assert_int_equal(conf.checks.severity[0], MH_SEVERITY_DEFAULT);
+    assert_null(conf.cookie.key_file);
+    assert_int_equal(conf.cookie.max_age, 0);
+    assert_int_equal(conf.cookie.policy, MH_COOKIE_ALLOW);
+    mh_conf_free(&conf);
+
+    assert_int_equal(load_text(&conf,
+                               "{\"checks\": {\"warning_policy\": \"abort\", \"memory_reserve_mib\": 0,"
+                               " \"allowed_sources\": [\"hv-*\"], \"max_incoming\": 2,"
+                               " \"severity\": {\"qemu-version\": \"off\"}},"
+                               " \"cookie\": {\"key_file\": \"/k\", \"max_age\": 900,"
+                               " \"policy\": \"refuse\"}}",
+                               &err), 0);
+    assert_int_equal(conf.checks.warning_policy, MH_WARNINGS_ABORT);
+    assert_int_equal(conf.checks.memory_reserve_mib, 0);
+    assert_int_equal(json_array_size(conf.checks.allowed_sources), 1);
+    assert_int_equal(conf.checks.max_incoming, 2);
+    assert_int_equal(conf.checks.severity[1], MH_SEVERITY_OFF);
+    assert_string_equal(conf.cookie.key_file, "/k");
+    assert_int_equal(conf.cookie.max_age, 900);
+    assert_int_equal(conf.cookie.policy, MH_COOKIE_REFUSE);
+    mh_conf_free(&conf);
+
+    assert_int_equal(load_text(&conf, "{\"checks\": {\"warning_policy\": \"shrug\"}}", &err), -1);
+    assert_non_null(strstr(err.message, "must be one of: continue, abort"));
+    mh_conf_free(&conf);
+    assert_int_equal(load_text(&conf, "{\"cookie\": {\"policy\": true}}", &err), -1);
+    assert_non_null(strstr(err.message, "must be one of: allow, warn, refuse"));
+    mh_conf_free(&conf);
+    assert_int_equal(load_text(&conf, "{\"checks\": {\"allowed_sources\": \"hv-a\"}}", &err), -1);
+    assert_non_null(strstr(err.message, "must be an array of strings"));
+    mh_conf_free(&conf);
+    assert_int_equal(load_text(&conf, "{\"checks\": {\"external_timeout_ms\": 5}}", &err), -1);
+    mh_conf_free(&conf);
+    assert_int_equal(load_text(&conf, "{\"checks\": {\"severity\": [\"off\"]}}", &err), -1);
+    assert_non_null(strstr(err.message, "must be an object of check names"));
+    mh_conf_free(&conf);
+}
+
 int
 main(void)
 {
@@ -183,6 +238,7 @@ main(void)
         cmocka_unit_test(syntax_errors_duplicates_and_garbage_are_rejected),
         cmocka_unit_test(dropins_merge_in_name_order),
         cmocka_unit_test(missing_main_file_means_defaults_but_untrusted_files_fail),
+        cmocka_unit_test(checks_and_cookie_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
