@@ -3,6 +3,7 @@
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_json.h"
+#include "mh_ports_conf.h"
 #include "mh_string.h"
 
 #include <dirent.h>
@@ -45,6 +46,8 @@ static const struct mh_conf_field top_fields[] = {
       .offset = offsetof(struct mh_conf, max_input_bytes), .min = 4096, .max = 256L << 20 },
     { .key = "journal", .type = MH_CONF_SECTION, .offset = 0, .fields = journal_fields },
     { .key = "syslog", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf, syslog_enabled) },
+    { .key = "ports", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, ports),
+      .fields = mh_ports_conf_fields },
     { .key = NULL },
 };
 
@@ -293,6 +296,7 @@ set_defaults(struct mh_conf *conf)
     conf->journal_path = MH_STATE_DIR "/journal.jsonl";
     conf->journal_max_bytes = 16L << 20;
     conf->syslog_enabled = true;
+    mh_ports_conf_defaults(&conf->ports);
 }
 
 static int
