@@ -136,10 +136,13 @@ test_invalid_configs_fail_closed_with_file_line_column() {
     mh_domain_xml vm1 | mh_hook vm1 migrate begin -
     assertEquals "trailing garbage" 1 $?
 
-    # Where libvirt cannot abort, a broken config does not hurt the guest.
+    # started begin can abort (it applies port data): it fails closed too.
     mh_config '{"nonsense": 1}'
     mh_domain_xml vm1 | mh_hook vm1 started begin -
-    assertEquals 0 $?
+    assertEquals "started begin" 1 $?
+    # Where libvirt cannot abort, a broken config does not hurt the guest.
+    mh_domain_xml vm1 | mh_hook vm1 release end -
+    assertEquals "release end" 0 $?
 }
 
 test_untrusted_configs_fail_closed() {
