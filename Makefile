@@ -37,11 +37,13 @@ B = build
 LIB_SOURCES    := $(sort $(wildcard lib/*.c))
 HELPER_SOURCES := $(sort $(wildcard helpers/mh-*.c))
 UNIT_SOURCES   := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SOURCES  := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJECTS  = $(LIB_SOURCES:%.c=$(B)/%.o)
 HELPERS      = $(HELPER_SOURCES:helpers/%.c=$(B)/%)
 HOOK         = $(B)/migrate-hooks
 UNIT_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/tests/%)
+BENCHES      = $(BENCH_SOURCES:bench/%.c=$(B)/bench/%)
 ASAN_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/asan/tests/%)
 ASAN_OBJECTS = $(LIB_SOURCES:%.c=$(B)/asan/%.o)
 ASAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -81,6 +83,12 @@ $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(B)/asan/libmh.a
 
 unit: $(UNIT_TESTS) $(ASAN_TESTS)
 
+# Benchmarks against their peers (bench/*.c); built and run by hand, not tests.
+$(B)/bench/%: $(B)/bench/%.o $(B)/libmh.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+bench: $(BENCHES)
+
 # make check: unit tests (plain and sanitized) and the CLI tests; the e2e
 # suite needs two simulated hosts and runs from tests/run (make test).
 check: all unit
@@ -102,5 +110,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check test install clean
+.PHONY: all unit bench check test install clean
 .SECONDARY:
