@@ -4,6 +4,7 @@
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_json.h"
+#include "mh_ports_conf.h"
 #include "mh_rewrite_conf.h"
 #include "mh_string.h"
 
@@ -86,6 +87,8 @@ static const struct mh_conf_field top_fields[] = {
       .fields = checks_fields },
     { .key = "cookie", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, cookie),
       .fields = cookie_fields },
+    { .key = "ports", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, ports),
+      .fields = mh_ports_conf_fields },
     { .key = NULL },
 };
 
@@ -371,6 +374,7 @@ set_defaults(struct mh_conf *conf)
     conf->checks.external_dir = MH_CONF_DIR "/checks.d";
     conf->checks.external_timeout_ms = 5000;
     conf->cookie.policy = MH_COOKIE_ALLOW;
+    mh_ports_conf_defaults(&conf->ports);
 }
 
 static int

@@ -53,6 +53,27 @@ struct mh_conf_cookie {
     int policy;                         /* enum mh_conf_cookie_policy */
 };
 
+/* ports.policy: what happens to port data that cannot be applied here. */
+enum mh_ports_policy {
+    MH_PORTS_POLICY_REFUSE,     /* fail the start: libvirt resumes the source */
+    MH_PORTS_POLICY_WARN,       /* journal + syslog, let the guest start */
+    MH_PORTS_POLICY_DROP,       /* journal only */
+};
+
+/* The "ports" section (docs/ports.md), read by lib/mh_ports_conf.c. The
+ * pattern lists are borrowed from root; NULL means the documented default. */
+struct mh_conf_ports {
+    int policy;                     /* enum mh_ports_policy */
+    const char *ovsdb_socket;
+    long timeout_ms;                /* connect and each OVSDB request */
+    long wait_ms;                   /* for the destination's Interface row to appear */
+    bool policing;                  /* carry ingress_policing_rate/burst */
+    json_t *external_ids;           /* Interface external_ids keys to carry */
+    json_t *port_columns;           /* Port columns to carry */
+    json_t *other_config;           /* Port other_config keys to carry */
+    const char *pending_dir;        /* not configurable; tests move it */
+};
+
 struct mh_conf {
     /* Merged document. String fields point into it (or at static defaults)
      * and stay valid until mh_conf_free(). */
@@ -68,6 +89,7 @@ struct mh_conf {
     json_t *rewrite;                /* "rewrite" section, checked (mh_rewrite_conf.h) */
     struct mh_conf_checks checks;
     struct mh_conf_cookie cookie;
+    struct mh_conf_ports ports;
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };

@@ -362,6 +362,28 @@ cleanup:
     return ret;
 }
 
+int
+mh_cookie_read(struct mh_hook *hook, struct mh_error *err)
+{
+    struct mh_cookie cookie;
+    struct mh_error ignored = { { 0 } };
+    xmlNode *element = NULL;
+    xmlDoc *doc;
+
+    if (hook->cookie)
+        return 0;
+    doc = mh_hook_document(hook, err);
+    if (!doc)
+        return -1;
+    if (mh_cookie_find(doc, &element, &ignored) != 1 ||
+        mh_cookie_parse_element(element, NULL, 0, time(NULL), &cookie, &ignored) < 0)
+        return 0;
+    hook->cookie = cookie.content;
+    mh_string_copy(hook->migration_id, sizeof(hook->migration_id), cookie.migration_id);
+    mh_string_copy(hook->source_host, sizeof(hook->source_host), cookie.source_host);
+    return 0;
+}
+
 static int
 apply_policy(struct mh_hook *hook, const char *problem, bool missing, bool keyed,
              struct mh_error *err)

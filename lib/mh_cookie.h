@@ -91,6 +91,16 @@ char *mh_cookie_build(const json_t *content, const struct mh_cookie_key *key, bo
 int mh_cookie_hmac(const struct mh_cookie_key *key, const char *text, size_t length,
                    char out[MH_COOKIE_HMAC_SIZE], struct mh_error *err);
 
+/* For the stages after migrate begin (prepare, started, stopped, release
+ * end): the cookie as it is, without cookie.policy, the key or max_age, and
+ * never a refusal. What those stages do with it is gated by what migrate
+ * begin verified and recorded on this host (a lease reservation, a port data
+ * marker); a normal start of a guest that still carries the cookie of an old
+ * migration must not fail because of it. A cookie that cannot be decoded is
+ * ignored (hook->cookie stays NULL). Returns -1 only when the domain XML
+ * cannot be read. */
+int mh_cookie_read(struct mh_hook *hook, struct mh_error *err);
+
 /* migrate begin: read the cookie of the call's domain XML into hook->cookie,
  * hook->migration_id and hook->source_host, and apply cookie.policy to a
  * missing or invalid one (allow: go on; warn: go on with a warning; refuse:

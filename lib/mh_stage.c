@@ -4,6 +4,7 @@
 #include "mh_cookie.h"
 #include "mh_error.h"
 #include "mh_hook.h"
+#include "mh_ports_stage.h"
 #include "mh_rewrite.h"
 
 #include <stddef.h>
@@ -12,12 +13,17 @@
 
 static int migrate_begin(struct mh_hook *hook, struct mh_error *err);
 static int restore_begin(struct mh_hook *hook, struct mh_error *err);
+static int started_begin(struct mh_hook *hook, struct mh_error *err);
 static int rewrite_document(struct mh_hook *hook, struct mh_rewrite_rules *rules,
                             struct mh_error *err);
 
 static const struct mh_stage stages[] = {
     { "migrate", "begin", migrate_begin, true },
     { "restore", "begin", restore_begin, true },
+    /* can_abort: libvirt runs it in qemuProcessFinishStartup and stops the
+     * guest when it fails; in an incoming migration that is the prepare
+     * phase, so the migration fails and the source keeps running. */
+    { "started", "begin", started_begin, true },
 };
 
 const struct mh_stage *
@@ -45,6 +51,8 @@ migrate_begin(struct mh_hook *hook, struct mh_error *err)
     if (rewrite_document(hook, NULL, err) < 0)
         return -1;
     if (mh_check_hook(hook, err) < 0)
+        return -1;
+    if (mh_ports_stage_migrate_begin(hook, err) < 0)
         return -1;
     mh_hook_note(hook, "accepted", json_true());
     return 0;
@@ -105,4 +113,14 @@ rewrite_document(struct mh_hook *hook, struct mh_rewrite_rules *rules, struct mh
 cleanup:
     mh_rewrite_rules_free(rules);
     return ret;
+}
+
+/* Destination side of an incoming migration, the new taps exist: apply
+ * the port data carried in the cookie. */
+static int
+started_begin(struct mh_hook *hook, struct mh_error *err)
+{
+    if (mh_cookie_read(hook, err) < 0)
+        return -1;
+    return mh_ports_stage_started_begin(hook, err);
 }

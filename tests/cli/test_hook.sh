@@ -103,14 +103,18 @@ test_stdin_over_the_cap_fails_closed_where_it_can_abort() {
     mh_hook vm1 migrate begin - <"$SANDBOX/big"
     assertEquals 1 $?
     assertContains "$(cat "$SANDBOX/err")" "larger than the limit of 4096 bytes"
-    # With the default 8 MiB cap, 9 MiB: refused where it can abort,
-    # nothing read and exit 0 where it cannot.
+    # With the default 8 MiB cap, 9 MiB: refused where it can abort (also
+    # started begin, which reads the cookie), exit 0 where it cannot.
     mh_config '{}'
     head -c $((9 << 20)) /dev/zero | tr '\0' ' ' >"$SANDBOX/big"
     mh_hook vm1 migrate begin - <"$SANDBOX/big"
     assertEquals 1 $?
     mh_hook vm1 started begin - <"$SANDBOX/big"
-    assertEquals 0 $?
+    assertEquals 1 $?
+    mh_config '{"lease": {"enabled": true, "dir": "'"$SANDBOX"'/state"}}'
+    mh_hook vm1 release end - <"$SANDBOX/big"
+    assertEquals "release end cannot abort" 0 $?
+    assertContains "$(cat "$SANDBOX/err")" "larger than the limit"
 }
 
 test_invalid_configs_fail_closed_with_file_line_column() {
@@ -136,10 +140,13 @@ test_invalid_configs_fail_closed_with_file_line_column() {
     mh_domain_xml vm1 | mh_hook vm1 migrate begin -
     assertEquals "trailing garbage" 1 $?
 
-    # Where libvirt cannot abort, a broken config does not hurt the guest.
+    # started begin can abort (it applies port data): it fails closed too.
     mh_config '{"nonsense": 1}'
     mh_domain_xml vm1 | mh_hook vm1 started begin -
-    assertEquals 0 $?
+    assertEquals "started begin" 1 $?
+    # Where libvirt cannot abort, a broken config does not hurt the guest.
+    mh_domain_xml vm1 | mh_hook vm1 release end -
+    assertEquals "release end" 0 $?
 }
 
 test_untrusted_configs_fail_closed() {
