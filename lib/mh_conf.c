@@ -45,6 +45,8 @@ static const struct mh_conf_field top_fields[] = {
       .offset = offsetof(struct mh_conf, max_input_bytes), .min = 4096, .max = 256L << 20 },
     { .key = "journal", .type = MH_CONF_SECTION, .offset = 0, .fields = journal_fields },
     { .key = "syslog", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf, syslog_enabled) },
+    { .key = "lease", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, lease),
+      .parse = mh_lease_conf_parse },
     { .key = NULL },
 };
 
@@ -293,6 +295,7 @@ set_defaults(struct mh_conf *conf)
     conf->journal_path = MH_STATE_DIR "/journal.jsonl";
     conf->journal_max_bytes = 16L << 20;
     conf->syslog_enabled = true;
+    mh_lease_conf_defaults(&conf->lease);
 }
 
 static int

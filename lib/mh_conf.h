@@ -5,6 +5,8 @@
 #ifndef MH_CONF_H
 #define MH_CONF_H
 
+#include "mh_lease_conf.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +35,7 @@ struct mh_conf {
     const char *journal_path;
     long journal_max_bytes;         /* rotated to .1 beyond this */
     bool syslog_enabled;
+    struct mh_lease_conf lease;     /* ownership leases (mh_lease_conf.h) */
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };
