@@ -179,6 +179,14 @@ failed:
 }
 
 json_t *
+mh_etcd_txn_range_op(json_t *range)
+{
+    if (!range)
+        return NULL;
+    return json_pack("{s:o}", "request_range", range);
+}
+
+json_t *
 mh_etcd_request_put(const char *key, const char *value, size_t length, long long lease,
                     struct mh_error *err)
 {

@@ -61,6 +61,9 @@ json_t *mh_etcd_parse_reply(const char *body, size_t length, long status,
  * New references, or NULL with err filled. A prefix range covers every key
  * that starts with key. lease 0: none. */
 json_t *mh_etcd_request_range(const char *key, bool prefix, long limit, struct mh_error *err);
+/* A range request as an operation of a txn: {"request_range": range}
+ * (stolen; NULL passes through as NULL). */
+json_t *mh_etcd_txn_range_op(json_t *range);
 json_t *mh_etcd_request_put(const char *key, const char *value, size_t length, long long lease,
                             struct mh_error *err);
 json_t *mh_etcd_request_delete(const char *key, struct mh_error *err);

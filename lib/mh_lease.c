@@ -304,10 +304,12 @@ reserve(struct context *c)
          strcmp(now->pending.migration_id, request->migration_id) != 0))
         note(c, "replaced the reservation for host %s (migration %s): %s started a new "
              "migration", now->pending.host, now->pending.migration_id, source);
-    if (!now->owner[0] && token && token->present)
+    if (!now->owner[0] && token && token->present) {
+        c->result->warning = true;
         note(c, "the lease store has no owner for this guest although the source %s says it "
              "owns it (generation %lld): do both hosts use the same lease store?",
              source, token->generation);
+    }
     clear_pending(c->after);
     mh_string_copy(c->after->pending.host, sizeof(c->after->pending.host), host);
     mh_string_copy(c->after->pending.migration_id, sizeof(c->after->pending.migration_id),

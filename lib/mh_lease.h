@@ -124,6 +124,7 @@ struct mh_lease_result {
     bool refused;               /* deliberately refused; err says why */
     bool changed;               /* after differs from before and was stored */
     char note[512];             /* something an operator should know, or "" */
+    bool warning;               /* ...and it looks like a misconfiguration */
     struct mh_lease_record before;
     struct mh_lease_record after;
 };

@@ -65,6 +65,7 @@ static int combine(const char *uuid, const struct mh_etcd_kv *record_kv,
 static int key(const struct mh_lease_store *store, const char *kind, const char *name,
                char out[MAX_KEY]);
 static int append(json_t *array, json_t *item, struct mh_error *err);
+static json_t *range_op(const char *key, bool prefix, struct mh_error *err);
 
 const struct mh_lease_backend mh_lease_etcd_backend = {
     .name = "etcd",
@@ -113,8 +114,8 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
         return -1;
     }
     /* Both keys from one revision: a txn without compares always succeeds. */
-    if (append(success, mh_etcd_request_range(record_key, false, 0, err), err) < 0 ||
-        append(success, mh_etcd_request_range(owner_key, false, 0, err), err) < 0) {
+    if (append(success, range_op(record_key, false, err), err) < 0 ||
+        append(success, range_op(owner_key, false, err), err) < 0) {
         json_decref(success);
         return -1;
     }
@@ -261,8 +262,8 @@ etcd_list(struct mh_lease_store *store, mh_lease_visit visit, void *data, struct
         json_decref(success);
         return -1;
     }
-    if (append(success, mh_etcd_request_range(guests_prefix, true, MAX_LIST + 1, err), err) < 0 ||
-        append(success, mh_etcd_request_range(owners_prefix, true, MAX_LIST + 1, err), err) < 0) {
+    if (append(success, range_op(guests_prefix, true, err), err) < 0 ||
+        append(success, range_op(owners_prefix, true, err), err) < 0) {
         json_decref(success);
         return -1;
     }
@@ -618,4 +619,13 @@ append(json_t *array, json_t *item, struct mh_error *err)
         return -1;
     }
     return 0;
+}
+
+/* A txn operation reading key (or every key under it, up to one more than
+ * MAX_LIST so that too many shows). */
+static json_t *
+range_op(const char *key, bool prefix, struct mh_error *err)
+{
+    return mh_etcd_txn_range_op(mh_etcd_request_range(key, prefix, prefix ? MAX_LIST + 1 : 0,
+                                                      err));
 }

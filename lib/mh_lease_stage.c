@@ -63,7 +63,7 @@ run(struct mh_hook *hook, enum mh_lease_operation operation, struct mh_error *er
     ret = mh_lease_run(&store, &request, &result, err);
     /* Nothing changed and nothing to say (e.g. release end after stopped
      * end did the work): no journal line. */
-    if (result.refused || (ret == 0 && (result.changed || result.note[0])))
+    if (result.refused || (ret == 0 && (result.changed || result.warning)))
         mh_hook_note(hook, "lease", describe(&store, &result));
     mh_lease_store_close(&store);
     if (ret < 0) {
@@ -71,7 +71,7 @@ run(struct mh_hook *hook, enum mh_lease_operation operation, struct mh_error *er
             hook->outcome = MH_OUTCOME_REFUSED;
         return -1;
     }
-    if (result.note[0])
+    if (result.warning)
         hook->outcome = MH_OUTCOME_WARNED;
     return 0;
 }

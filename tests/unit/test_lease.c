@@ -307,6 +307,7 @@ reserve_with_a_matching_token_is_allowed(void **state)
     result = ok(&before, &r);
     assert_int_equal(result.transition, MH_LEASE_RESERVED);
     assert_string_equal(result.note, "");
+    assert_false(result.warning);
 }
 
 static void
@@ -322,6 +323,7 @@ reserve_of_a_free_guest_with_a_token_warns_about_the_store(void **state)
     result = ok(&before, &r);
     assert_string_equal(result.after.pending.host, "hostB");
     assert_non_null(strstr(result.note, "do both hosts use the same lease store?"));
+    assert_true(result.warning);
 }
 
 static void
