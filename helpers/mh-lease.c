@@ -10,6 +10,7 @@
 #include "mh_log.h"
 #include "mh_string.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -344,6 +345,16 @@ command_break(struct mh_conf *conf, struct mh_lease_store *store, const struct o
     char message[512];
     int status = find(store, operands[0], &record);
 
+    /* A record that cannot be read can still be replaced, by its UUID. */
+    if (status == EXIT_ERROR && !options->pending_only && mh_lease_uuid_is_valid(operands[0])) {
+        char uuid[MH_UUID_LENGTH + 1];
+
+        for (size_t i = 0; i < sizeof(uuid); i++)
+            uuid[i] = (char)tolower((unsigned char)operands[0][i]);
+        mh_lease_record_init(&record, uuid);
+        mh_string_copy(record.name, sizeof(record.name), "(unreadable record)");
+        status = EXIT_OK;
+    }
     if (status != EXIT_OK)
         return status;
     if (!options->yes) {

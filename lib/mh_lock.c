@@ -15,6 +15,9 @@
 #include <time.h>
 
 #define RETRY_INTERVAL_MS 20
+/* Stop waiting this long before the hook's deadline, so that the stage
+ * reports the lock (not just the deadline) and can still journal it. */
+#define DEADLINE_MARGIN_MS 100
 
 static void interrupt(int signal_number);
 static void stop_timer(timer_t timer, const struct sigaction *previous);
@@ -29,7 +32,7 @@ mh_lock_exclusive(int fd, long timeout_ms, const char *what, struct mh_error *er
     struct itimerspec period;
     struct timespec started;
     timer_t timer;
-    long remaining = mh_deadline_remaining_ms();
+    long remaining = mh_deadline_remaining_ms() - DEADLINE_MARGIN_MS;
     int ret = -1;
     int saved;
 
