@@ -37,11 +37,13 @@ B = build
 LIB_SOURCES    := $(sort $(wildcard lib/*.c))
 HELPER_SOURCES := $(sort $(wildcard helpers/mh-*.c))
 UNIT_SOURCES   := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SOURCES  := $(sort $(wildcard bench/*.c))
 
 LIB_OBJECTS  = $(LIB_SOURCES:%.c=$(B)/%.o)
 HELPERS      = $(HELPER_SOURCES:helpers/%.c=$(B)/%)
 HOOK         = $(B)/migrate-hooks
 UNIT_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/tests/%)
+BENCHES      = $(BENCH_SOURCES:bench/%.c=$(B)/bench-%)
 ASAN_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/asan/tests/%)
 ASAN_OBJECTS = $(LIB_SOURCES:%.c=$(B)/asan/%.o)
 ASAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -66,6 +68,10 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libmh.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(CMOCKA_LIBS)
 
+# Benchmarks print ratios to their peers; they are not tests (make bench).
+$(B)/bench-%: $(B)/bench/%.o $(B)/libmh.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+
 # The same unit tests again under AddressSanitizer and UBSan.
 $(B)/asan/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(@D)
@@ -89,6 +95,9 @@ check: all unit
 test: all unit
 	tests/run
 
+bench: all $(BENCHES)
+	bench/lease.sh
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(HOOKDIR)/qemu.d
 	install -m 0755 $(HELPERS) $(DESTDIR)$(SBINDIR)/
@@ -102,5 +111,5 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check test install clean
+.PHONY: all unit check test bench install clean
 .SECONDARY:
