@@ -350,11 +350,12 @@ hand_over(struct context *c)
 {
     char pending_host[MH_LEASE_HOST_SIZE];
 
+    if (c->after->owner[0] && strcmp(c->after->owner, c->request->host) != 0)
+        return refuse(c, "guest %s is owned by host %s, not by this host (%s): it is not ours "
+                      "to hand over", c->guest, c->after->owner, c->request->host);
     if (!can_hand_over(c))
         return refuse(c, "guest %s has no confirmed reservation by another host to hand it "
-                      "over to%s%s", c->guest, c->after->owner[0] ? ", or is owned by " : "",
-                      c->after->owner[0] && strcmp(c->after->owner, c->request->host) != 0
-                          ? c->after->owner : "");
+                      "over to", c->guest);
     mh_string_copy(pending_host, sizeof(pending_host), c->after->pending.host);
     clear_pending(c->after);
     set_owner(c, pending_host);

@@ -384,9 +384,15 @@ ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
         success = json_array();
         if (append(compare, mh_etcd_compare_mod_revision(host_key, revision, err), err) < 0 ||
             append(success, mh_etcd_request_put(host_key, value, strlen(value), granted, err),
-                   err) < 0 ||
-            mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded, &responses,
-                        err) < 0) {
+                   err) < 0) {
+            json_decref(compare);
+            json_decref(success);
+            mh_etcd_lease_revoke(&state->etcd, granted, NULL);
+            return -1;
+        }
+        /* The txn takes compare and success, whatever happens. */
+        if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded,
+                        &responses, err) < 0) {
             mh_etcd_lease_revoke(&state->etcd, granted, NULL);
             return -1;
         }
@@ -463,7 +469,7 @@ adopt_owner_keys(struct mh_lease_store *store, struct mh_error *err)
     if (!request)
         return -1;
     if (mh_etcd_call(&state->etcd, "/v3/kv/range", request, LIST_REPLY_CAP, &reply, err) < 0 ||
-        mh_etcd_range_parse(reply, MH_LEASE_HOST_SIZE, &owners, err) < 0)
+        mh_etcd_range_parse(reply, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0)
         goto cleanup;
     for (size_t i = 0; i < owners.count; i++) {
         const struct mh_etcd_kv *kv = &owners.kvs[i];
@@ -477,8 +483,12 @@ adopt_owner_keys(struct mh_lease_store *store, struct mh_error *err)
         if (append(compare, mh_etcd_compare_mod_revision(kv->key, kv->mod_revision, err),
                    err) < 0 ||
             append(success, mh_etcd_request_put(kv->key, kv->value, kv->value_length,
-                                                state->host_lease, err), err) < 0 ||
-            mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded,
+                                                state->host_lease, err), err) < 0) {
+            json_decref(compare);
+            json_decref(success);
+            goto cleanup;
+        }
+        if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded,
                         &responses, err) < 0)
             goto cleanup;
         json_decref(responses);

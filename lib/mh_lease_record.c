@@ -20,7 +20,6 @@ static int read_pending(json_t *value, struct mh_lease_pending *pending, struct 
 static bool is_host(const char *text);
 static bool is_printable(const char *text);
 static bool is_change(const char *text);
-static bool is_any_migration_id(const char *text);
 static json_t *time_or_null(time_t when);
 
 void
@@ -317,7 +316,7 @@ read_pending(json_t *value, struct mh_lease_pending *pending, struct mh_error *e
     if (read_string(value, "host", true, pending->host, sizeof(pending->host), is_host,
                     "a host id", err) < 0 ||
         read_string(value, "migration_id", false, pending->migration_id,
-                    sizeof(pending->migration_id), is_any_migration_id,
+                    sizeof(pending->migration_id), mh_lease_migration_id_is_valid,
                     "a migration id (1-63 of A-Z, a-z, 0-9 and '-') or \"\"", err) < 0 ||
         read_time(value, "expires", true, &pending->expires, err) < 0) {
         mh_error_prefix(err, "\"pending\"");
@@ -355,12 +354,6 @@ static bool
 is_change(const char *text)
 {
     return strspn(text, "abcdefghijklmnopqrstuvwxyz-") == strlen(text);
-}
-
-static bool
-is_any_migration_id(const char *text)
-{
-    return mh_lease_migration_id_is_valid(text);
 }
 
 static json_t *

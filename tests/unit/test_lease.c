@@ -527,7 +527,7 @@ hand_over_of_another_hosts_guest_is_refused(void **state)
     struct mh_lease_request r = request(MH_LEASE_HAND_OVER, "hostA");
 
     (void)state;
-    refused(&before, &r, "or is owned by hostC");
+    refused(&before, &r, "is owned by host hostC, not by this host (hostA)");
 }
 
 static void
