@@ -37,13 +37,11 @@ B = build
 LIB_SOURCES    := $(sort $(wildcard lib/*.c))
 HELPER_SOURCES := $(sort $(wildcard helpers/mh-*.c))
 UNIT_SOURCES   := $(sort $(wildcard tests/unit/test_*.c))
-BENCH_SOURCES  := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJECTS  = $(LIB_SOURCES:%.c=$(B)/%.o)
 HELPERS      = $(HELPER_SOURCES:helpers/%.c=$(B)/%)
 HOOK         = $(B)/migrate-hooks
 UNIT_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/tests/%)
-BENCHES      = $(BENCH_SOURCES:bench/%.c=$(B)/bench/%)
 ASAN_TESTS   = $(UNIT_SOURCES:tests/unit/%.c=$(B)/asan/tests/%)
 ASAN_OBJECTS = $(LIB_SOURCES:%.c=$(B)/asan/%.o)
 ASAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -89,6 +89,8 @@ static const struct mh_conf_field top_fields[] = {
       .fields = cookie_fields },
     { .key = "ports", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, ports),
       .fields = mh_ports_conf_fields },
+    { .key = "lease", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, lease),
+      .parse = mh_lease_conf_parse },
     { .key = NULL },
 };
 
@@ -375,6 +377,7 @@ set_defaults(struct mh_conf *conf)
     conf->checks.external_timeout_ms = 5000;
     conf->cookie.policy = MH_COOKIE_ALLOW;
     mh_ports_conf_defaults(&conf->ports);
+    mh_lease_conf_defaults(&conf->lease);
 }
 
 static int

@@ -5,6 +5,8 @@
 #ifndef MH_CONF_H
 #define MH_CONF_H
 
+#include "mh_lease_conf.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,6 +92,7 @@ struct mh_conf {
     struct mh_conf_checks checks;
     struct mh_conf_cookie cookie;
     struct mh_conf_ports ports;
+    struct mh_lease_conf lease;     /* ownership leases (mh_lease_conf.h) */
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };

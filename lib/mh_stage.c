@@ -4,6 +4,7 @@
 #include "mh_cookie.h"
 #include "mh_error.h"
 #include "mh_hook.h"
+#include "mh_lease_stage.h"
 #include "mh_ports_stage.h"
 #include "mh_rewrite.h"
 
@@ -13,17 +14,23 @@
 
 static int migrate_begin(struct mh_hook *hook, struct mh_error *err);
 static int restore_begin(struct mh_hook *hook, struct mh_error *err);
+static int prepare_begin(struct mh_hook *hook, struct mh_error *err);
 static int started_begin(struct mh_hook *hook, struct mh_error *err);
+static int stopped_end(struct mh_hook *hook, struct mh_error *err);
 static int rewrite_document(struct mh_hook *hook, struct mh_rewrite_rules *rules,
                             struct mh_error *err);
 
+/* In the order libvirt calls them (SPEC section 1). */
 static const struct mh_stage stages[] = {
     { "migrate", "begin", migrate_begin, true },
     { "restore", "begin", restore_begin, true },
+    { "prepare", "begin", prepare_begin, true },
     /* can_abort: libvirt runs it in qemuProcessFinishStartup and stops the
      * guest when it fails; in an incoming migration that is the prepare
      * phase, so the migration fails and the source keeps running. */
     { "started", "begin", started_begin, true },
+    { "stopped", "end", stopped_end, false },
+    { "release", "end", stopped_end, false },
 };
 
 const struct mh_stage *
@@ -55,7 +62,23 @@ migrate_begin(struct mh_hook *hook, struct mh_error *err)
     if (mh_ports_stage_migrate_begin(hook, err) < 0)
         return -1;
     mh_hook_note(hook, "accepted", json_true());
-    return 0;
+    return mh_lease_stage_reserve(hook, err);
+}
+
+/* Normal start or incoming migration, before QEMU starts: the lease. */
+static int
+prepare_begin(struct mh_hook *hook, struct mh_error *err)
+{
+    return mh_lease_stage_start(hook, err);
+}
+
+/* Every stop, on the source of a migration too: the lease, as the record
+ * says. Runs at release end again, where it usually has nothing left to do,
+ * because libvirt may skip stopped end when QEMU never started. */
+static int
+stopped_end(struct mh_hook *hook, struct mh_error *err)
+{
+    return mh_lease_stage_stopped(hook, err);
 }
 
 /* A save image being restored (virsh restore, or a managed save at start)

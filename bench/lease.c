@@ -1,0 +1,198 @@
+/* lease.c - benchmark: lease acquire+release against the no-op hook call.
+ *
+ * Run inside a sandbox whose installed configuration enables leases (see
+ * bench/lease.sh): it reads that configuration like the hook does, then
+ * times, N times each,
+ *   noop     the hook for a call with nothing to do (the floor of any hook)
+ *   library  acquire + release through lib/ (store opened per operation,
+ *            as each hook call does)
+ *   hook     the hook's prepare begin + release end with leases on
+ *   writes   dir backend: two crash-safe file replacements (write, fsync,
+ *            rename, fsync of the directory), the least acquire+release
+ *            can cost on that file system
+ * and prints min / median / max in ms and the medians as ratios to noop. */
+#include "mh_conf.h"
+#include "mh_error.h"
+#include "mh_file.h"
+#include "mh_lease.h"
+#include "mh_lease_store.h"
+#include "mh_string.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
+
+struct series {
+    const char *name;
+    double *ms;
+    int count;
+};
+
+static double
+now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6;
+}
+
+static int
+compare(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double
+median(struct series *s)
+{
+    qsort(s->ms, (size_t)s->count, sizeof(double), compare);
+    return s->ms[s->count / 2];
+}
+
+/* Run the hook with the domain XML on stdin; its exit status. */
+static int
+hook(const char *path, const char *xml, const char *operation, const char *sub_operation)
+{
+    pid_t child = fork();
+    int status;
+
+    if (child == 0) {
+        int in = open(xml, O_RDONLY);
+        int null = open("/dev/null", O_WRONLY);
+
+        dup2(in, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        execl(path, path, "vm1", operation, sub_operation, "-", (char *)NULL);
+        _exit(127);
+    }
+    if (child < 0 || waitpid(child, &status, 0) != child)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int
+library_pair(const struct mh_conf *conf, struct mh_error *err)
+{
+    static const enum mh_lease_operation pair[2] = { MH_LEASE_START, MH_LEASE_STOPPED };
+
+    for (int i = 0; i < 2; i++) {
+        struct mh_lease_store store;
+        struct mh_lease_request request;
+        struct mh_lease_result result;
+        int ret;
+
+        if (mh_lease_store_open(&store, &conf->lease, conf->host_id, err) < 0)
+            return -1;
+        mh_lease_request_init(&request, pair[i], &conf->lease, conf->host_id, UUID, "vm1");
+        ret = mh_lease_run(&store, &request, &result, err);
+        mh_lease_store_close(&store);
+        if (ret < 0 || !result.changed) {
+            if (ret == 0)
+                mh_error_set(err, "%s changed nothing", mh_lease_operation_name(pair[i]));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+two_writes(const struct mh_conf *conf, struct mh_error *err)
+{
+    static const char record[400] = "{}";
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/bench-floor.json", conf->lease.dir);
+    for (int i = 0; i < 2; i++) {
+        if (mh_file_write_atomic(path, record, sizeof(record), 0644, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void
+report(struct series *s, double floor)
+{
+    double middle = median(s);
+
+    printf("  %-8s  min %7.3f  median %7.3f  max %7.3f ms   %6.2fx noop\n", s->name, s->ms[0],
+           middle, s->ms[s->count - 1], middle / floor);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct mh_error err = { { 0 } };
+    struct mh_conf conf;
+    struct series noop = { "noop", NULL, 0 }, library = { "library", NULL, 0 },
+                  pair = { "hook", NULL, 0 }, writes = { "writes", NULL, 0 };
+    bool dir;
+    long count;
+    double floor;
+
+    if (argc != 4 || mh_string_to_long(argv[3], 3, 100000, &count) < 0) {
+        fprintf(stderr, "usage: %s HOOK DOMAIN-XML COUNT\n", argv[0]);
+        return 64;
+    }
+    if (mh_conf_load(&conf, &err) < 0 || !conf.lease.enabled) {
+        fprintf(stderr, "bench-lease: %s\n", err.message[0] ? err.message : "leases are off");
+        return 1;
+    }
+    noop.ms = calloc((size_t)count, sizeof(double));
+    library.ms = calloc((size_t)count, sizeof(double));
+    pair.ms = calloc((size_t)count, sizeof(double));
+    writes.ms = calloc((size_t)count, sizeof(double));
+    dir = conf.lease.backend == MH_LEASE_BACKEND_DIR;
+    for (long i = 0; i < count; i++) {
+        double started = now_ms();
+
+        if (hook(argv[1], argv[2], "reconnect", "begin") != 0) {
+            fprintf(stderr, "bench-lease: the no-op hook call failed\n");
+            return 1;
+        }
+        noop.ms[noop.count++] = now_ms() - started;
+        started = now_ms();
+        if (library_pair(&conf, &err) < 0) {
+            fprintf(stderr, "bench-lease: %s\n", err.message);
+            return 1;
+        }
+        library.ms[library.count++] = now_ms() - started;
+        started = now_ms();
+        if (hook(argv[1], argv[2], "prepare", "begin") != 0 ||
+            hook(argv[1], argv[2], "release", "end") != 0) {
+            fprintf(stderr, "bench-lease: the hook's prepare begin / release end failed\n");
+            return 1;
+        }
+        pair.ms[pair.count++] = now_ms() - started;
+        started = now_ms();
+        if (dir && two_writes(&conf, &err) < 0) {
+            fprintf(stderr, "bench-lease: %s\n", err.message);
+            return 1;
+        }
+        writes.ms[writes.count++] = now_ms() - started;
+    }
+    floor = median(&noop);
+    printf("lease backend %s, %ld rounds (library and hook: acquire + release)\n",
+           mh_lease_backend_name(conf.lease.backend), count);
+    report(&noop, floor);
+    report(&library, floor);
+    report(&pair, floor);
+    if (dir)
+        report(&writes, floor);
+    free(writes.ms);
+    free(noop.ms);
+    free(library.ms);
+    free(pair.ms);
+    mh_conf_free(&conf);
+    return 0;
+}

@@ -1,0 +1,641 @@
+/* mh_lease_etcd.c - the "etcd" lease backend: records in etcd v3, owner
+ * keys that die with their host.
+ *
+ * PREFIX guests/UUID   the record (JSON, as the dir backend stores it)
+ * PREFIX owners/UUID   the owner's host id, attached to the owner's etcd
+ *                      lease: when a host stops refreshing it (dead,
+ *                      partitioned) for ttl_s, etcd deletes its owner keys
+ *                      and the guests are nobody's
+ * PREFIX hosts/HOST    this host's etcd lease id, attached to that lease;
+ *                      lets a source hand a guest over to the destination's
+ *                      lease, and tells whether a host is alive
+ *
+ * A record and its owner key change together in one transaction that
+ * compares both keys' mod_revision with what was read: a concurrent change
+ * makes it fail, and mh_lease_run reads again. Every open (each hook call)
+ * and mh_lease_store_keepalive() refresh this host's lease. */
+#include "mh_error.h"
+#include "mh_etcd.h"
+#include "mh_lease_conf.h"
+#include "mh_lease_record.h"
+#include "mh_lease_store.h"
+#include "mh_string.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Enough for every guest of a large cluster; more is refused, not cut. */
+#define MAX_LIST 10000
+#define LIST_REPLY_CAP (64 * 1024 * 1024)
+#define RECORD_REPLY_CAP (4 * MH_LEASE_RECORD_MAX_BYTES)
+#define MAX_KEY 512
+
+struct etcd_state {
+    struct mh_etcd etcd;
+    long long host_lease;               /* this host's etcd lease */
+    bool loaded;
+    char held[MH_UUID_LENGTH + 1];      /* guest read by load */
+    long long record_revision;          /* mod_revision of guests/UUID as read, 0 absent */
+    long long owner_revision;           /* of owners/UUID */
+};
+
+static int etcd_open(struct mh_lease_store *store, struct mh_error *err);
+static int etcd_load(struct mh_lease_store *store, const char *uuid,
+                     struct mh_lease_record *record, bool *corrupt, struct mh_error *err);
+static int etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record,
+                     bool *conflict, struct mh_error *err);
+static void etcd_unlock(struct mh_lease_store *store);
+static int etcd_list(struct mh_lease_store *store, mh_lease_visit visit, void *data,
+                     struct mh_error *err);
+static int etcd_keepalive(struct mh_lease_store *store, struct mh_error *err);
+static void etcd_close(struct mh_lease_store *store);
+static int ensure_host_lease(struct mh_lease_store *store, struct mh_error *err);
+static int host_lease_of(struct mh_lease_store *store, const char *host, long long *lease,
+                         long long *revision, struct mh_error *err);
+static int adopt_owner_keys(struct mh_lease_store *store, struct mh_error *err);
+static int reclaim_expired(struct mh_lease_store *store, struct mh_error *err);
+static int collect_expired(const struct mh_lease_record *record, bool readable,
+                           const char *problem, void *data);
+static int combine(const char *uuid, const struct mh_etcd_kv *record_kv,
+                   const struct mh_etcd_kv *owner_kv, struct mh_lease_record *record,
+                   struct mh_error *err);
+static int key(const struct mh_lease_store *store, const char *kind, const char *name,
+               char out[MAX_KEY]);
+static int append(json_t *array, json_t *item, struct mh_error *err);
+static json_t *range_op(const char *key, bool prefix, struct mh_error *err);
+
+const struct mh_lease_backend mh_lease_etcd_backend = {
+    .name = "etcd",
+    .open = etcd_open,
+    .load = etcd_load,
+    .save = etcd_save,
+    .unlock = etcd_unlock,
+    .list = etcd_list,
+    .keepalive = etcd_keepalive,
+    .close = etcd_close,
+};
+
+static int
+etcd_open(struct mh_lease_store *store, struct mh_error *err)
+{
+    struct etcd_state *state = calloc(1, sizeof(*state));
+
+    if (!state) {
+        mh_error_set(err, "out of memory");
+        return -1;
+    }
+    store->state = state;
+    if (mh_etcd_open(&state->etcd, &store->conf->etcd, err) < 0)
+        return -1;
+    return ensure_host_lease(store, err);
+}
+
+static int
+etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record *record,
+          bool *corrupt, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_range records = { 0 }, owners = { 0 };
+    char record_key[MAX_KEY], owner_key[MAX_KEY];
+    json_t *success = json_array();
+    json_t *responses = NULL;
+    json_t *range;
+    bool succeeded;
+    int ret = -1;
+
+    etcd_unlock(store);
+    if (!success || key(store, "guests/", uuid, record_key) < 0 ||
+        key(store, "owners/", uuid, owner_key) < 0) {
+        mh_error_set(err, "etcd: key too long");
+        json_decref(success);
+        return -1;
+    }
+    /* Both keys from one revision: a txn without compares always succeeds. */
+    if (append(success, range_op(record_key, false, err), err) < 0 ||
+        append(success, range_op(owner_key, false, err), err) < 0) {
+        json_decref(success);
+        return -1;
+    }
+    if (mh_etcd_txn(&state->etcd, json_array(), success, RECORD_REPLY_CAP, &succeeded,
+                    &responses, err) < 0)
+        return -1;
+    if (!(range = mh_etcd_txn_range(responses, 0, err)) ||
+        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &records, err) < 0 ||
+        !(range = mh_etcd_txn_range(responses, 1, err)) ||
+        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0)
+        goto cleanup;
+    if (records.count > 1 || owners.count > 1) {
+        mh_error_set(err, "etcd: more than one key-value for one key");
+        goto cleanup;
+    }
+    state->record_revision = records.count ? records.kvs[0].mod_revision : 0;
+    state->owner_revision = owners.count ? owners.kvs[0].mod_revision : 0;
+    state->loaded = true;
+    mh_string_copy(state->held, sizeof(state->held), uuid);
+    if (combine(uuid, records.count ? &records.kvs[0] : NULL,
+                owners.count ? &owners.kvs[0] : NULL, record, err) < 0) {
+        *corrupt = true;
+        mh_error_prefix(err, "etcd key %s: unreadable lease record (inspect it, then replace "
+                        "it with mh-lease break %s)", record_key, uuid);
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    mh_etcd_range_free(&records);
+    mh_etcd_range_free(&owners);
+    json_decref(responses);
+    return ret;
+}
+
+static int
+etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bool *conflict,
+          struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    char record_key[MAX_KEY], owner_key[MAX_KEY], host_key[MAX_KEY];
+    json_t *compare = json_array();
+    json_t *success = json_array();
+    json_t *responses = NULL;
+    char *text = NULL;
+    bool succeeded;
+    int ret = -1;
+
+    *conflict = false;
+    if (!compare || !success) {
+        mh_error_set(err, "out of memory");
+        goto cleanup;
+    }
+    if (!state->loaded || strcmp(state->held, record->uuid) != 0) {
+        mh_error_set(err, "internal error: saving the lease of %s without reading it first",
+                     record->uuid);
+        goto cleanup;
+    }
+    key(store, "guests/", record->uuid, record_key);
+    key(store, "owners/", record->uuid, owner_key);
+    text = mh_lease_record_format(record);
+    if (!text) {
+        mh_error_set(err, "out of memory");
+        goto cleanup;
+    }
+    if (append(compare, mh_etcd_compare_mod_revision(record_key, state->record_revision, err),
+               err) < 0 ||
+        append(compare, mh_etcd_compare_mod_revision(owner_key, state->owner_revision, err),
+               err) < 0 ||
+        append(success, mh_etcd_request_put(record_key, text, strlen(text), 0, err), err) < 0)
+        goto cleanup;
+    if (!record->owner[0]) {
+        if (append(success, mh_etcd_request_delete(owner_key, err), err) < 0)
+            goto cleanup;
+    } else {
+        long long lease = state->host_lease;
+
+        if (strcmp(record->owner, store->host) != 0) {
+            /* A hand-over: the owner key hangs on the new owner's lease,
+             * which must still be the one we saw when the txn applies. */
+            long long revision;
+
+            if (host_lease_of(store, record->owner, &lease, &revision, err) < 0)
+                goto cleanup;
+            if (!lease) {
+                mh_error_set(err, "cannot give guest %s to host %s: %s has no live etcd lease "
+                             "(is it down, or not running mh-agent / mh-lease keepalive?)",
+                             record->name[0] ? record->name : record->uuid, record->owner,
+                             record->owner);
+                goto cleanup;
+            }
+            key(store, "hosts/", record->owner, host_key);
+            if (append(compare, mh_etcd_compare_mod_revision(host_key, revision, err), err) < 0)
+                goto cleanup;
+        }
+        if (append(success, mh_etcd_request_put(owner_key, record->owner,
+                                                strlen(record->owner), lease, err), err) < 0)
+            goto cleanup;
+    }
+    if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded, &responses,
+                    err) < 0) {
+        compare = success = NULL;
+        goto cleanup;
+    }
+    compare = success = NULL;
+    *conflict = !succeeded;
+    ret = 0;
+
+cleanup:
+    json_decref(compare);
+    json_decref(success);
+    json_decref(responses);
+    free(text);
+    return ret;
+}
+
+static void
+etcd_unlock(struct mh_lease_store *store)
+{
+    struct etcd_state *state = store->state;
+
+    if (state) {
+        state->loaded = false;
+        state->held[0] = '\0';
+    }
+}
+
+static int
+etcd_list(struct mh_lease_store *store, mh_lease_visit visit, void *data, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_range records = { 0 }, owners = { 0 };
+    char guests_prefix[MAX_KEY], owners_prefix[MAX_KEY];
+    json_t *success = json_array();
+    json_t *responses = NULL;
+    json_t *range;
+    bool succeeded;
+    size_t prefix_length, o = 0;
+    int ret = -1;
+
+    if (!success || key(store, "guests/", "", guests_prefix) < 0 ||
+        key(store, "owners/", "", owners_prefix) < 0) {
+        mh_error_set(err, "out of memory");
+        json_decref(success);
+        return -1;
+    }
+    if (append(success, range_op(guests_prefix, true, err), err) < 0 ||
+        append(success, range_op(owners_prefix, true, err), err) < 0) {
+        json_decref(success);
+        return -1;
+    }
+    if (mh_etcd_txn(&state->etcd, json_array(), success, LIST_REPLY_CAP, &succeeded, &responses,
+                    err) < 0)
+        return -1;
+    if (!(range = mh_etcd_txn_range(responses, 0, err)) ||
+        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &records, err) < 0 ||
+        !(range = mh_etcd_txn_range(responses, 1, err)) ||
+        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0)
+        goto cleanup;
+    if (records.more || owners.more || records.count > MAX_LIST || owners.count > MAX_LIST) {
+        mh_error_set(err, "etcd: more than %d lease records under %s", MAX_LIST, guests_prefix);
+        goto cleanup;
+    }
+    /* Both lists come sorted by key, so by UUID: merge them. */
+    prefix_length = strlen(guests_prefix);
+    for (size_t r = 0; r < records.count || o < owners.count;) {
+        const struct mh_etcd_kv *record_kv = r < records.count ? &records.kvs[r] : NULL;
+        const struct mh_etcd_kv *owner_kv = o < owners.count ? &owners.kvs[o] : NULL;
+        const char *record_uuid = record_kv ? record_kv->key + prefix_length : NULL;
+        const char *owner_uuid = owner_kv ? owner_kv->key + strlen(owners_prefix) : NULL;
+        struct mh_lease_record record;
+        struct mh_error problem = { { 0 } };
+        const char *uuid;
+        int order = !record_uuid ? 1 : !owner_uuid ? -1 : strcmp(record_uuid, owner_uuid);
+        int stop;
+
+        if (order < 0)
+            owner_kv = NULL;
+        else if (order > 0)
+            record_kv = NULL;
+        uuid = record_kv ? record_uuid : owner_uuid;
+        r += record_kv != NULL;
+        o += owner_kv != NULL;
+        if (!mh_lease_uuid_is_valid(uuid)) {
+            mh_lease_record_init(&record, NULL);
+            mh_string_copy(record.name, sizeof(record.name), "?");
+            stop = visit(&record, false, "etcd key does not end in a guest UUID", data);
+        } else if (combine(uuid, record_kv, owner_kv, &record, &problem) < 0) {
+            stop = visit(&record, false, problem.message, data);
+        } else {
+            stop = visit(&record, true, NULL, data);
+        }
+        if (stop)
+            break;
+    }
+    ret = 0;
+
+cleanup:
+    mh_etcd_range_free(&records);
+    mh_etcd_range_free(&owners);
+    json_decref(responses);
+    return ret;
+}
+
+static int
+etcd_keepalive(struct mh_lease_store *store, struct mh_error *err)
+{
+    int adopted, reclaimed;
+
+    if (ensure_host_lease(store, err) < 0)
+        return -1;
+    adopted = adopt_owner_keys(store, err);
+    if (adopted < 0)
+        return -1;
+    reclaimed = reclaim_expired(store, err);
+    if (reclaimed < 0)
+        return -1;
+    return adopted + reclaimed;
+}
+
+static void
+etcd_close(struct mh_lease_store *store)
+{
+    struct etcd_state *state = store->state;
+
+    if (!state)
+        return;
+    mh_etcd_close(&state->etcd);
+    free(state);
+    store->state = NULL;
+}
+
+/* Make sure hosts/HOST names a live etcd lease of ours: refresh the one it
+ * names, or grant a new one and claim the key (compared on its revision, so
+ * two hook calls at once end up with one lease). */
+static int
+ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    char host_key[MAX_KEY], value[32];
+
+    if (key(store, "hosts/", store->host, host_key) < 0) {
+        mh_error_set(err, "etcd: key too long");
+        return -1;
+    }
+    for (int attempt = 0; attempt < 4; attempt++) {
+        json_t *compare, *success, *responses = NULL;
+        long long lease = 0, revision = 0, granted = 0;
+        bool succeeded = false;
+        long ttl = 0;
+
+        if (host_lease_of(store, store->host, &lease, &revision, err) < 0)
+            return -1;
+        if (lease) {
+            if (mh_etcd_lease_keepalive(&state->etcd, lease, &ttl, err) < 0)
+                return -1;
+            if (ttl > 0) {
+                state->host_lease = lease;
+                return 0;
+            }
+        }
+        if (mh_etcd_lease_grant(&state->etcd, store->conf->etcd.ttl_s, &granted, err) < 0)
+            return -1;
+        snprintf(value, sizeof(value), "%lld", granted);
+        compare = json_array();
+        success = json_array();
+        if (append(compare, mh_etcd_compare_mod_revision(host_key, revision, err), err) < 0 ||
+            append(success, mh_etcd_request_put(host_key, value, strlen(value), granted, err),
+                   err) < 0) {
+            json_decref(compare);
+            json_decref(success);
+            mh_etcd_lease_revoke(&state->etcd, granted, NULL);
+            return -1;
+        }
+        /* The txn takes compare and success, whatever happens. */
+        if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded,
+                        &responses, err) < 0) {
+            mh_etcd_lease_revoke(&state->etcd, granted, NULL);
+            return -1;
+        }
+        json_decref(responses);
+        if (succeeded) {
+            state->host_lease = granted;
+            return 0;
+        }
+        /* Another call of ours was quicker: use its lease. */
+        mh_etcd_lease_revoke(&state->etcd, granted, NULL);
+    }
+    mh_error_set(err, "etcd: could not settle this host's lease (%s): too many concurrent "
+                 "changes", host_key);
+    return -1;
+}
+
+/* The etcd lease hosts/HOST names (*lease 0 when there is none or it is
+ * not attached to the lease it names) and that key's mod_revision. */
+static int
+host_lease_of(struct mh_lease_store *store, const char *host, long long *lease,
+              long long *revision, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_range range = { 0 };
+    char host_key[MAX_KEY];
+    json_t *request, *reply = NULL;
+    long named;
+    int ret = -1;
+
+    *lease = *revision = 0;
+    if (key(store, "hosts/", host, host_key) < 0) {
+        mh_error_set(err, "etcd: key too long");
+        return -1;
+    }
+    request = mh_etcd_request_range(host_key, false, 0, err);
+    if (!request)
+        return -1;
+    if (mh_etcd_call(&state->etcd, "/v3/kv/range", request, RECORD_REPLY_CAP, &reply, err) < 0 ||
+        mh_etcd_range_parse(reply, 64, &range, err) < 0)
+        goto cleanup;
+    if (range.count == 1) {
+        *revision = range.kvs[0].mod_revision;
+        if (mh_string_to_long(range.kvs[0].value, 1, LONG_MAX, &named) == 0 &&
+            named == range.kvs[0].lease)
+            *lease = named;
+    }
+    ret = 0;
+
+cleanup:
+    mh_etcd_range_free(&range);
+    json_decref(request);
+    if (reply)
+        json_decref(reply);
+    return ret;
+}
+
+/* Owner keys of this host that hang on another (older) lease of ours would
+ * expire while our guests run: move them onto the current lease. Records
+ * that still name us although our owner key expired (we were cut off for
+ * longer than the TTL and nobody took the guest since) are claimed back. */
+static int
+adopt_owner_keys(struct mh_lease_store *store, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_range owners = { 0 };
+    char owners_prefix[MAX_KEY];
+    json_t *request, *reply = NULL;
+    size_t count = 0;
+    int ret = -1;
+
+    if (key(store, "owners/", "", owners_prefix) < 0)
+        return -1;
+    request = mh_etcd_request_range(owners_prefix, true, MAX_LIST + 1, err);
+    if (!request)
+        return -1;
+    if (mh_etcd_call(&state->etcd, "/v3/kv/range", request, LIST_REPLY_CAP, &reply, err) < 0 ||
+        mh_etcd_range_parse(reply, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < owners.count; i++) {
+        const struct mh_etcd_kv *kv = &owners.kvs[i];
+        json_t *compare, *success, *responses = NULL;
+        bool succeeded;
+
+        if (strcmp(kv->value, store->host) != 0 || kv->lease == state->host_lease)
+            continue;
+        compare = json_array();
+        success = json_array();
+        if (append(compare, mh_etcd_compare_mod_revision(kv->key, kv->mod_revision, err),
+                   err) < 0 ||
+            append(success, mh_etcd_request_put(kv->key, kv->value, kv->value_length,
+                                                state->host_lease, err), err) < 0) {
+            json_decref(compare);
+            json_decref(success);
+            goto cleanup;
+        }
+        if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded,
+                        &responses, err) < 0)
+            goto cleanup;
+        json_decref(responses);
+        count += succeeded;
+    }
+    ret = 0;
+
+cleanup:
+    mh_etcd_range_free(&owners);
+    json_decref(request);
+    if (reply)
+        json_decref(reply);
+    return ret < 0 ? -1 : (int)count;
+}
+
+struct expired {
+    const char *host;
+    char (*uuids)[MH_UUID_LENGTH + 1];
+    size_t count;
+    size_t allocated;
+};
+
+/* Records that still name this host as owner although its owner key
+ * expired (cut off from etcd for longer than the TTL, and nobody took the
+ * guest since): claim them back, compared on revisions like any change.
+ * Claiming a guest that meanwhile stopped here only keeps others from
+ * starting it until it is started and stopped here, or broken. */
+static int
+reclaim_expired(struct mh_lease_store *store, struct mh_error *err)
+{
+    struct expired expired = { store->host, NULL, 0, 0 };
+    int count = 0;
+    int ret = -1;
+
+    if (etcd_list(store, collect_expired, &expired, err) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < expired.count; i++) {
+        struct mh_lease_record record;
+        bool corrupt, conflict;
+
+        if (etcd_load(store, expired.uuids[i], &record, &corrupt, err) < 0)
+            goto cleanup;
+        if (record.owner[0] || strcmp(record.expired_owner, store->host) != 0) {
+            etcd_unlock(store);
+            continue;
+        }
+        mh_string_copy(record.owner, sizeof(record.owner), store->host);
+        record.expired_owner[0] = '\0';
+        record.since = record.updated = time(NULL);
+        record.generation++;
+        mh_string_copy(record.updated_by, sizeof(record.updated_by), store->host);
+        mh_string_copy(record.change, sizeof(record.change), "reclaim");
+        if (etcd_save(store, &record, &conflict, err) < 0)
+            goto cleanup;
+        etcd_unlock(store);
+        count += !conflict;
+    }
+    ret = count;
+
+cleanup:
+    etcd_unlock(store);
+    free(expired.uuids);
+    return ret;
+}
+
+static int
+collect_expired(const struct mh_lease_record *record, bool readable, const char *problem,
+                void *data)
+{
+    struct expired *expired = data;
+
+    (void)problem;
+    if (!readable || strcmp(record->expired_owner, expired->host) != 0)
+        return 0;
+    if (expired->count == expired->allocated) {
+        size_t want = expired->allocated ? expired->allocated * 2 : 16;
+        char(*bigger)[MH_UUID_LENGTH + 1] = realloc(expired->uuids, want * sizeof(*bigger));
+
+        if (!bigger)
+            return 1;
+        expired->uuids = bigger;
+        expired->allocated = want;
+    }
+    mh_string_copy(expired->uuids[expired->count++], MH_UUID_LENGTH + 1, record->uuid);
+    return 0;
+}
+
+/* One guest's record from its two keys (either may be missing). The owner
+ * key is the truth about the owner; a record naming an owner whose key is
+ * gone names a host whose etcd lease expired. */
+static int
+combine(const char *uuid, const struct mh_etcd_kv *record_kv, const struct mh_etcd_kv *owner_kv,
+        struct mh_lease_record *record, struct mh_error *err)
+{
+    char stored_owner[MH_LEASE_HOST_SIZE] = "";
+
+    mh_lease_record_init(record, uuid);
+    if (record_kv) {
+        if (mh_lease_record_parse(record_kv->value, record_kv->value_length, uuid, "record",
+                                  record, err) < 0)
+            return -1;
+        mh_string_copy(stored_owner, sizeof(stored_owner), record->owner);
+    }
+    if (owner_kv) {
+        if (owner_kv->value_length >= MH_LEASE_HOST_SIZE ||
+            strlen(owner_kv->value) != owner_kv->value_length ||
+            !mh_string_is_identifier(owner_kv->value)) {
+            mh_error_set(err, "owner key does not hold a host id");
+            return -1;
+        }
+        mh_string_copy(record->owner, sizeof(record->owner), owner_kv->value);
+        if (strcmp(stored_owner, record->owner) != 0)
+            record->since = 0;
+        record->exists = true;
+    } else if (stored_owner[0]) {
+        mh_string_copy(record->expired_owner, sizeof(record->expired_owner), stored_owner);
+        record->owner[0] = '\0';
+        record->since = 0;
+    }
+    return 0;
+}
+
+static int
+key(const struct mh_lease_store *store, const char *kind, const char *name, char out[MAX_KEY])
+{
+    return snprintf(out, MAX_KEY, "%s%s%s", store->conf->etcd.prefix, kind, name) < MAX_KEY
+               ? 0 : -1;
+}
+
+/* Append item (stolen) to array; a NULL item is the error of its maker. */
+static int
+append(json_t *array, json_t *item, struct mh_error *err)
+{
+    if (!item)
+        return -1;
+    if (json_array_append_new(array, item) < 0) {
+        mh_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* A txn operation reading key (or every key under it, up to one more than
+ * MAX_LIST so that too many shows). */
+static json_t *
+range_op(const char *key, bool prefix, struct mh_error *err)
+{
+    return mh_etcd_txn_range_op(mh_etcd_request_range(key, prefix, prefix ? MAX_LIST + 1 : 0,
+                                                      err));
+}
