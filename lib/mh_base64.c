@@ -1,24 +1,13 @@
 /* mh_base64.c - strict base64 over libcrypto's EVP_EncodeBlock/DecodeBlock. */
 #include "mh_base64.h"
-#include "mh_dl.h"
 #include "mh_error.h"
+#include "mh_libcrypto.h"
 
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Only these two functions are needed here; when lib/mh_libcrypto.h (HMAC
- * for cookies) lands, they belong in its table. */
-static struct {
-    __typeof__(EVP_EncodeBlock) *EVP_EncodeBlock;
-    __typeof__(EVP_DecodeBlock) *EVP_DecodeBlock;
-} crypto;
-
-static void *library;
-
-static int load(struct mh_error *err);
 static bool is_alphabet(char c);
 
 char *
@@ -26,7 +15,7 @@ mh_base64_encode(const void *data, size_t length, struct mh_error *err)
 {
     char *text;
 
-    if (load(err) < 0)
+    if (mh_libcrypto_load(err) < 0)
         return NULL;
     if (length > (size_t)INT_MAX / 4 * 3 - 3) {
         mh_error_set(err, "base64: %zu bytes is too much to encode", length);
@@ -37,7 +26,7 @@ mh_base64_encode(const void *data, size_t length, struct mh_error *err)
         mh_error_set(err, "out of memory");
         return NULL;
     }
-    crypto.EVP_EncodeBlock((unsigned char *)text, data, (int)length);
+    mh_libcrypto.EVP_EncodeBlock((unsigned char *)text, data, (int)length);
     return text;
 }
 
@@ -73,14 +62,14 @@ mh_base64_decode(const char *text, size_t length, size_t cap, char **data, size_
         mh_error_set(err, "base64: input too long");
         return -1;
     }
-    if (load(err) < 0)
+    if (mh_libcrypto_load(err) < 0)
         return -1;
     buffer = malloc(length / 4 * 3 + 1);
     if (!buffer) {
         mh_error_set(err, "out of memory");
         return -1;
     }
-    got = length ? crypto.EVP_DecodeBlock((unsigned char *)buffer, (const unsigned char *)text,
+    got = length ? mh_libcrypto.EVP_DecodeBlock((unsigned char *)buffer, (const unsigned char *)text,
                                           (int)length)
                  : 0;
     if (got < 0 || (size_t)got != length / 4 * 3) {
@@ -92,18 +81,6 @@ mh_base64_decode(const char *text, size_t length, size_t cap, char **data, size_
     *data = buffer;
     *decoded = size;
     return 0;
-}
-
-static int
-load(struct mh_error *err)
-{
-    static const struct mh_dl_symbol symbols[] = {
-        { "EVP_EncodeBlock", (void **)&crypto.EVP_EncodeBlock },
-        { "EVP_DecodeBlock", (void **)&crypto.EVP_DecodeBlock },
-        { NULL, NULL },
-    };
-
-    return mh_dl_load("libcrypto.so.3", &library, symbols, err);
 }
 
 static bool

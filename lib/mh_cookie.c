@@ -1,5 +1,6 @@
 /* mh_cookie.c - find, verify, decode and build the migrate-hooks cookie. */
 #include "mh_cookie.h"
+#include "mh_base64.h"
 #include "mh_conf.h"
 #include "mh_error.h"
 #include "mh_facts.h"
@@ -24,9 +25,7 @@
 
 static int verify_hmac(const struct mh_cookie_key *key, const char *hmac, const char *text,
                        size_t length, struct mh_error *err);
-static bool is_base64(const char *text);
 static int check_content(json_t *content, struct mh_cookie *cookie, struct mh_error *err);
-static int parse_stamp(const char *text, time_t *when);
 static bool is_migration_id(const char *text);
 static bool only_text_children(const xmlNode *element);
 static char *escape_text(const char *text);
@@ -412,46 +411,34 @@ verify_hmac(const struct mh_cookie_key *key, const char *hmac, const char *text,
             struct mh_error *err)
 {
     char expected[MH_COOKIE_HMAC_SIZE];
-    unsigned char given[SHA256_BYTES + 3];
-    unsigned char wanted[SHA256_BYTES + 3];
+    struct mh_error why = { { 0 } };
+    char *given = NULL;
+    char *wanted = NULL;
+    size_t given_length = 0;
+    size_t wanted_length = 0;
+    int ret = -1;
 
-    if (strlen(hmac) != MH_COOKIE_HMAC_SIZE - 1 || !is_base64(hmac)) {
+    if (mh_base64_decode(hmac, strlen(hmac), SHA256_BYTES, &given, &given_length, &why) < 0 ||
+        given_length != SHA256_BYTES) {
         mh_error_set(err, "the cookie's hmac is not base64 of a SHA-256 digest");
-        return -1;
+        goto cleanup;
     }
-    if (mh_cookie_hmac(key, text, length, expected, err) < 0)
-        return -1;
+    if (mh_cookie_hmac(key, text, length, expected, err) < 0 ||
+        mh_base64_decode(expected, strlen(expected), SHA256_BYTES, &wanted, &wanted_length,
+                         err) < 0)
+        goto cleanup;
     /* Compare digests, not their text, in constant time. */
-    if (mh_libcrypto.EVP_DecodeBlock(given, (const unsigned char *)hmac, (int)strlen(hmac)) < 0 ||
-        mh_libcrypto.EVP_DecodeBlock(wanted, (const unsigned char *)expected,
-                                     (int)strlen(expected)) < 0 ||
-        mh_libcrypto.CRYPTO_memcmp(given, wanted, SHA256_BYTES) != 0) {
+    if (mh_libcrypto.CRYPTO_memcmp(given, wanted, SHA256_BYTES) != 0) {
         mh_error_set(err, "the cookie's HMAC does not match: forged, altered, or signed with "
                      "another key");
-        return -1;
+        goto cleanup;
     }
-    return 0;
-}
+    ret = 0;
 
-static bool
-is_base64(const char *text)
-{
-    size_t length = strlen(text);
-    size_t padding = 0;
-
-    if (length == 0 || length % 4)
-        return false;
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)text[i];
-
-        if (c == '=') {
-            padding++;
-            continue;
-        }
-        if (padding || !(isalnum(c) || c == '+' || c == '/'))
-            return false;
-    }
-    return padding <= 2;
+cleanup:
+    free(given);
+    free(wanted);
+    return ret;
 }
 
 static int
@@ -473,7 +460,7 @@ check_content(json_t *content, struct mh_cookie *cookie, struct mh_error *err)
     }
     mh_string_copy(cookie->migration_id, sizeof(cookie->migration_id), json_string_value(value));
     value = json_object_get(content, "stamped");
-    if (!json_is_string(value) || parse_stamp(json_string_value(value), &cookie->stamped_at) < 0) {
+    if (!json_is_string(value) || mh_time_parse_stored(json_string_value(value), &cookie->stamped_at) < 0) {
         mh_error_set(err, "cookie key \"stamped\" must be an RFC 3339 UTC time such as "
                      "2026-11-23T10:00:00.000Z");
         return -1;
@@ -503,31 +490,6 @@ check_content(json_t *content, struct mh_cookie *cookie, struct mh_error *err)
     return 0;
 }
 
-/* 2026-11-23T10:00:00Z, with up to 9 digits of fraction. */
-static int
-parse_stamp(const char *text, time_t *when)
-{
-    struct tm tm;
-    const char *end;
-
-    memset(&tm, 0, sizeof(tm));
-    if (strlen(text) < 20 || !isdigit((unsigned char)text[0]))
-        return -1;
-    end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end || end - text != 19)
-        return -1;
-    if (*end == '.') {
-        size_t digits = strspn(end + 1, "0123456789");
-
-        if (digits == 0 || digits > 9)
-            return -1;
-        end += 1 + digits;
-    }
-    if (strcmp(end, "Z") != 0)
-        return -1;
-    *when = timegm(&tm);
-    return *when == (time_t)-1 ? -1 : 0;
-}
 
 static bool
 is_migration_id(const char *text)

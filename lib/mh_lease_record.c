@@ -239,27 +239,6 @@ mh_lease_time_format(time_t when, char out[32])
         mh_time_format(when, out);
 }
 
-int
-mh_lease_time_parse(const char *text, time_t *when)
-{
-    struct tm tm;
-    const char *end;
-
-    memset(&tm, 0, sizeof(tm));
-    end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!end)
-        return -1;
-    if (*end == '.') {
-        size_t digits = strspn(end + 1, "0123456789");
-        if (digits == 0 || digits > 9)
-            return -1;
-        end += 1 + digits;
-    }
-    if (strcmp(end, "Z") != 0)
-        return -1;
-    *when = timegm(&tm);
-    return *when > 0 ? 0 : -1;
-}
 
 /* Copy a string member into out; valid() decides what may be in it. */
 static int
@@ -297,7 +276,8 @@ read_time(json_t *object, const char *key, bool required, time_t *out, struct mh
         mh_error_set(err, "\"%s\" is missing", key);
         return -1;
     }
-    if (!json_is_string(member) || mh_lease_time_parse(json_string_value(member), out) < 0) {
+    if (!json_is_string(member) || mh_time_parse_stored(json_string_value(member), out) < 0 ||
+        *out <= 0) {
         mh_error_set(err, "\"%s\" must be a time such as 2026-11-23T10:00:00.000Z", key);
         return -1;
     }

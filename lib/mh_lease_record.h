@@ -98,7 +98,4 @@ int mh_lease_token_read(json_t *cookie, struct mh_lease_token *token, struct mh_
 /* RFC 3339 UTC as stored ("2026-11-23T10:00:00.000Z"), "-" for 0. */
 void mh_lease_time_format(time_t when, char out[32]);
 
-/* Parse a stored time: YYYY-MM-DDTHH:MM:SS, optional .fraction, then Z. */
-int mh_lease_time_parse(const char *text, time_t *when);
-
 #endif

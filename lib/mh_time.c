@@ -3,6 +3,7 @@
 #include "mh_error.h"
 #include "mh_string.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,4 +53,29 @@ mh_time_parse(const char *text, time_t now, char out[32], struct mh_error *err)
     mh_error_set(err, "'%s' is not a time: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC), "
                  "or an age such as 90s, 15m, 2h, 7d", text);
     return -1;
+}
+
+int
+mh_time_parse_stored(const char *text, time_t *when)
+{
+    struct tm tm;
+    const char *end;
+
+    memset(&tm, 0, sizeof(tm));
+    if (strlen(text) < 20 || !isdigit((unsigned char)text[0]))
+        return -1;
+    end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end || end - text != 19)
+        return -1;
+    if (*end == '.') {
+        size_t digits = strspn(end + 1, "0123456789");
+
+        if (digits == 0 || digits > 9)
+            return -1;
+        end += 1 + digits;
+    }
+    if (strcmp(end, "Z") != 0)
+        return -1;
+    *when = timegm(&tm);
+    return *when == (time_t)-1 ? -1 : 0;
 }

@@ -9,6 +9,9 @@
 
 #include <cmocka.h>
 
+#include "mh_error.h"
+#include "mh_file.h"
+
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -38,6 +41,20 @@ mh_test_rmdir(char *path)
     ignored = system(command);
     (void)ignored;
     free(path);
+}
+
+/* The contents of path (at most 1 MiB), NUL-terminated; the caller frees. */
+static inline char *
+mh_test_slurp(const char *path, size_t *length)
+{
+    struct mh_error err = { { 0 } };
+    FILE *file = fopen(path, "r");
+    char *data = NULL;
+
+    assert_non_null(file);
+    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
+    fclose(file);
+    return data;
 }
 
 /* Write text to dir/name with mode; returns the full path (static buffer). */

@@ -21,19 +21,6 @@
 
 #define CORPUS "tests/data/facts"
 
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    assert_non_null(file);
-    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
-
 static void
 probe_tree(const char *root, struct mh_facts *facts)
 {
@@ -73,7 +60,7 @@ fixture_trees_give_their_expected_facts(void **state)
         MH_TEST_PRINT(expect_path, "%s/%s.expect", CORPUS, entry->d_name);
         probe_tree(root, &facts);
         actual = mh_facts_to_json(&facts, MH_FACTS_ALL);
-        text = slurp(expect_path, &length);
+        text = mh_test_slurp(expect_path, &length);
         expected = mh_json_parse(text, length, 16, expect_path, &err);
         assert_non_null(expected);
         if (!json_equal(expected, actual)) {
@@ -436,7 +423,7 @@ ovs_bridges_come_from_a_real_ovsdb_server(void **state)
     assert_false(mh_names_has(&bridges, "br0"));
     mh_names_free(&bridges);
 
-    pid_text = slurp(pid_path, &length);
+    pid_text = mh_test_slurp(pid_path, &length);
     kill((pid_t)atol(pid_text), SIGTERM);
     free(pid_text);
     for (int i = 0; i < 100 && access(socket_path, F_OK) == 0; i++)

@@ -9,22 +9,10 @@
 #include "mh_file.h"
 #include "mh_json.h"
 #include "mh_lease_record.h"
+#include "mh_time.h"
 
 #define CORPUS "tests/data/lease"
 #define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
-
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    assert_non_null(file);
-    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
 
 /* Format, parse again: the same record. */
 static void
@@ -66,8 +54,8 @@ corpus_cases_meet_their_expectations(void **state)
         MH_TEST_PRINT(path, "%s/%s", CORPUS, entry->d_name);
         MH_TEST_PRINT(expect_path, "%s/%.*s.expect", CORPUS, (int)(name_length - 5),
                       entry->d_name);
-        data = slurp(path, &length);
-        expect = slurp(expect_path, &(size_t){ 0 });
+        data = mh_test_slurp(path, &length);
+        expect = mh_test_slurp(expect_path, &(size_t){ 0 });
         MH_TEST_PRINT(expectation, "%s", expect);
         expectation[strcspn(expectation, "\n")] = '\0';
         free(expect);
@@ -170,15 +158,15 @@ time_parse_accepts_stored_times_only(void **state)
     time_t when;
 
     (void)state;
-    assert_int_equal(mh_lease_time_parse("2026-11-18T11:06:40.000Z", &when), 0);
+    assert_int_equal(mh_time_parse_stored("2026-11-18T11:06:40.000Z", &when), 0);
     assert_int_equal(when, 1795000000);
-    assert_int_equal(mh_lease_time_parse("2026-11-18T11:06:40Z", &when), 0);
+    assert_int_equal(mh_time_parse_stored("2026-11-18T11:06:40Z", &when), 0);
     assert_int_equal(when, 1795000000);
-    assert_int_equal(mh_lease_time_parse("2026-11-18T11:06:40", &when), -1);
-    assert_int_equal(mh_lease_time_parse("2026-11-18T11:06:40.Z", &when), -1);
-    assert_int_equal(mh_lease_time_parse("2026-11-18 11:06:40Z", &when), -1);
-    assert_int_equal(mh_lease_time_parse("2026-11-18T11:06:40.000Zjunk", &when), -1);
-    assert_int_equal(mh_lease_time_parse("", &when), -1);
+    assert_int_equal(mh_time_parse_stored("2026-11-18T11:06:40", &when), -1);
+    assert_int_equal(mh_time_parse_stored("2026-11-18T11:06:40.Z", &when), -1);
+    assert_int_equal(mh_time_parse_stored("2026-11-18 11:06:40Z", &when), -1);
+    assert_int_equal(mh_time_parse_stored("2026-11-18T11:06:40.000Zjunk", &when), -1);
+    assert_int_equal(mh_time_parse_stored("", &when), -1);
 }
 
 static json_t *

@@ -63,19 +63,6 @@ elapsed_ms(const struct timespec *start)
     return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    assert_non_null(file);
-    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
-
 /* Positive: recorded replies of a real server parse; negative: malformed,
  * oversized, too deep, wrong id, error replies are errors, not crashes. */
 static void
@@ -100,9 +87,9 @@ corpus_replies_meet_their_expectations(void **state)
         if (name_length < 7 || strcmp(entry->d_name + name_length - 6, ".reply") != 0)
             continue;
         MH_TEST_PRINT(path, "%s/%s", CORPUS, entry->d_name);
-        data = slurp(path, &length);
+        data = mh_test_slurp(path, &length);
         MH_TEST_PRINT(path, "%s/%.*s.expect", CORPUS, (int)(name_length - 6), entry->d_name);
-        expect = slurp(path, &(size_t){ 0 });
+        expect = mh_test_slurp(path, &(size_t){ 0 });
         MH_TEST_PRINT(expectation, "%s", expect);
         expectation[strcspn(expectation, "\n")] = '\0';
         free(expect);

@@ -14,19 +14,6 @@
 
 #define CORPUS "tests/data/ports"
 
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    assert_non_null(file);
-    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
-
 static void
 corpus_sections_meet_their_expectations(void **state)
 {
@@ -48,9 +35,9 @@ corpus_sections_meet_their_expectations(void **state)
         if (name_length < 6 || strcmp(entry->d_name + name_length - 5, ".json") != 0)
             continue;
         MH_TEST_PRINT(path, "%s/%s", CORPUS, entry->d_name);
-        data = slurp(path, &length);
+        data = mh_test_slurp(path, &length);
         MH_TEST_PRINT(path, "%s/%.*s.expect", CORPUS, (int)(name_length - 5), entry->d_name);
-        expect = slurp(path, &(size_t){ 0 });
+        expect = mh_test_slurp(path, &(size_t){ 0 });
         MH_TEST_PRINT(expectation, "%s", expect);
         expectation[strcspn(expectation, "\n")] = '\0';
         free(expect);

@@ -12,19 +12,6 @@
 
 #define CORPUS "tests/data/xml"
 
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    assert_non_null(file);
-    assert_int_equal(mh_file_read_fd(fileno(file), 1 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
-
 /* Nothing a document holds (file contents pulled in by an entity, a VNC
  * password) may show up in an error message. */
 static void
@@ -56,8 +43,8 @@ corpus_cases_meet_their_expectations(void **state)
         MH_TEST_PRINT(path, "%s/%s", CORPUS, entry->d_name);
         MH_TEST_PRINT(expect_path, "%s/%.*s.expect", CORPUS, (int)(name_length - 4),
                       entry->d_name);
-        data = slurp(path, &length);
-        expect = slurp(expect_path, &(size_t){ 0 });
+        data = mh_test_slurp(path, &length);
+        expect = mh_test_slurp(expect_path, &(size_t){ 0 });
         MH_TEST_PRINT(expectation, "%s", expect);
         expectation[strcspn(expectation, "\n")] = '\0';
         free(expect);
@@ -91,7 +78,7 @@ billion_laughs_is_refused_quickly(void **state)
     struct mh_error err = { { 0 } };
     struct timespec start, end;
     size_t length;
-    char *data = slurp(CORPUS "/billion-laughs.xml", &length);
+    char *data = mh_test_slurp(CORPUS "/billion-laughs.xml", &length);
     (void)state;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -183,7 +170,7 @@ identity_lowercases_the_uuid_and_serialization_keeps_comments(void **state)
 {
     struct mh_error err = { { 0 } };
     size_t length, out_length;
-    char *data = slurp(CORPUS "/good-domain.xml", &length);
+    char *data = mh_test_slurp(CORPUS "/good-domain.xml", &length);
     char name[64], uuid[MH_UUID_LENGTH + 1];
     char *out = NULL;
     xmlDoc *doc = mh_xml_parse(data, length, "domain XML", &err);
