@@ -60,6 +60,18 @@ test_man_page_example_is_a_valid_configuration() {
     assertEquals "EXAMPLE of migrate-hooks.json(5)" 0 $?
 }
 
+test_readme_json_examples_are_valid_configurations() {
+    local count=0 block
+    while IFS= read -r -d '' block; do
+        count=$((count + 1))
+        printf '%s\n' "$block" | valid_config
+        assertEquals "README json block $count: $block" 0 $?
+    done < <(awk '/^ *```json$/ { on = 1; text = ""; next }
+                  on && /^ *```$/ { on = 0; printf "%s%c", text, 0; next }
+                  on { text = text $0 "\n" }' "$MH_TOP/README.md")
+    assertTrue "the README has json examples ($count)" "[ $count -ge 5 ]"
+}
+
 test_an_invalid_example_is_caught() {
     echo '{"ports": {"wait_ms": "soon"}}' | valid_config 2>/dev/null
     assertNotEquals 0 $?
