@@ -77,4 +77,67 @@ test_an_invalid_example_is_caught() {
     assertNotEquals 0 $?
 }
 
+EXAMPLE_CHECK=$MH_TOP/etc/migrate-hooks/checks.d/50-disk-space
+
+setUp() {
+    mh_sandbox_new
+}
+
+tearDown() {
+    mh_sandbox_remove
+}
+
+# A guest with one file disk in the sandbox's state directory.
+guest_with_a_file_disk() {
+    mh_domain_xml vm1 | sed "s|</devices>|<disk type='file' device='disk'><source file='/var/lib/migrate-hooks/vm1.img'/><target dev='vda' bus='virtio'/></disk></devices>|"
+}
+
+# install_example_check MODE [MIN_FREE_PERCENT]: the shipped example in the
+# sandbox's checks.d, with its threshold changed when given.
+install_example_check() {
+    sed "s/^MIN_FREE_PERCENT=.*/MIN_FREE_PERCENT=${2:-10}/" "$EXAMPLE_CHECK" \
+        >"$SANDBOX/etc/checks.d/50-disk-space"
+    chmod "$1" "$SANDBOX/etc/checks.d/50-disk-space"
+}
+
+test_example_check_is_shipped_disabled() {
+    assertFalse "no execute bit in the tree" "[ -x '$EXAMPLE_CHECK' ]"
+    install_example_check 0644 101
+    guest_with_a_file_disk | mh_hook vm1 migrate begin -
+    assertEquals "skipped while not executable: $(cat "$SANDBOX/err")" 0 $?
+    assertNotContains "$(cat "$SANDBOX/state/journal.jsonl" 2>/dev/null)" "50-disk-space"
+}
+
+test_example_check_refuses_a_guest_on_a_full_filesystem() {
+    install_example_check 0755 101
+    guest_with_a_file_disk | mh_hook vm1 migrate begin -
+    assertEquals 1 $?
+    assertContains "$(cat "$SANDBOX/err")" "50-disk-space: /var/lib/migrate-hooks has"
+    assertContains "$(cat "$SANDBOX/err")" "less than 101% (disk /var/lib/migrate-hooks/vm1.img of guest vm1)"
+}
+
+test_example_check_passes_when_there_is_room() {
+    install_example_check 0755 0
+    guest_with_a_file_disk | mh_hook vm1 migrate begin -
+    assertEquals "$(cat "$SANDBOX/err")" 0 $?
+    mh_domain_xml vm1 | mh_hook vm1 migrate begin -
+    assertEquals "a guest without file disks: $(cat "$SANDBOX/err")" 0 $?
+}
+
+# The AppArmor snippet parses inside Debian's libvirtd profile, with the
+# parser of the apparmor package when it is installed.
+test_apparmor_snippet_parses_in_the_libvirtd_profile() {
+    local dir=$SHUNIT_TMPDIR/apparmor
+    if ! command -v apparmor_parser >/dev/null || [ ! -f /etc/apparmor.d/usr.sbin.libvirtd ] ||
+        [ ! -d /etc/apparmor.d/tunables ]; then
+        startSkipping
+    fi
+    mkdir -p "$dir/local"
+    cp "$MH_TOP/etc/apparmor/usr.sbin.libvirtd.migrate-hooks" "$dir/local/"
+    echo 'include if exists <local/usr.sbin.libvirtd.migrate-hooks>' >"$dir/local/usr.sbin.libvirtd"
+    apparmor_parser -Q -K --config-file /dev/null -I "$dir" -I /etc/apparmor.d \
+        /etc/apparmor.d/usr.sbin.libvirtd >/dev/null 2>"$dir/err"
+    assertEquals "apparmor_parser: $(grep -v 'Cache read' "$dir/err")" 0 $?
+}
+
 . "$MH_TOP/tests/shunit.sh"
