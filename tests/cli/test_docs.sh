@@ -41,6 +41,14 @@ test_every_config_key_is_in_the_man_page() {
     assertEquals "keys missing from migrate-hooks.json(5)" "" "$(undocumented_keys "$MAN5" | tr '\n' ' ')"
 }
 
+test_every_check_name_is_in_the_man_page() {
+    local name missing=""
+    for name in $("$MH_BUILD/mh-check" --list | awk 'NR > 1 { print $1 }'); do
+        grep -qE "^\.BR? $name( |$)" "$MAN5" || missing="$missing $name"
+    done
+    assertEquals "checks.severity names missing from migrate-hooks.json(5)" "" "$missing"
+}
+
 test_a_key_missing_from_the_man_page_is_caught() {
     local page=$SHUNIT_TMPDIR/without-wait_ms.5
     grep -v '^\.BR ports\.wait_ms ' "$MAN5" >"$page"
