@@ -166,4 +166,8 @@ $(B)/fuzz/fuzz_%: $(B)/fuzz/tests/fuzz/fuzz_%.o $(B)/fuzz/libmh.a
 fuzz: $(FUZZ_TARGETS)
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-.PHONY: bench fuzz
+# The CLI suite with the hook and every helper under valgrind's memcheck.
+valgrind: all
+	tests/valgrind
+
+.PHONY: bench fuzz valgrind

@@ -98,8 +98,11 @@ mh_check_run_external(const char *dir, long timeout_ms, const json_t *document,
 
     if (mh_check_external_list(dir, &names, &count, err) < 0)
         return -1;
-    if (!count)
+    if (!count) {
+        /* An empty directory still gave a (NULL-terminated) list. */
+        mh_check_external_free(names, count);
         return 0;
+    }
     input = mh_json_line(document);
     if (!input) {
         mh_error_set(err, "out of memory");

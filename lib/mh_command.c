@@ -17,6 +17,8 @@
 
 /* Time a child's leftovers get to close stdout after it exits. */
 #define DRAIN_MS 100L
+/* How often the child's exit is looked for when there is no pidfd. */
+#define EXIT_POLL_MS 5L
 
 static const char *const child_environment[] = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -28,6 +30,7 @@ static void exec_child(const char *const argv[], int input_fd, int output_fd)
     __attribute__((noreturn));
 static int append_output(struct mh_command_result *result, size_t cap, int fd);
 static long now_ms(void);
+static bool has_exited(pid_t pid);
 
 int
 mh_command_run(const char *const argv[], const char *input, size_t input_length,
@@ -40,6 +43,7 @@ mh_command_run(const char *const argv[], const char *input, size_t input_length,
     pid_t pid = -1;
     size_t written = 0;
     bool exited = false;
+    bool killed_group = false;
     bool output_open = true;
     long stop_at;
     int status = 0;
@@ -84,8 +88,10 @@ mh_command_run(const char *const argv[], const char *input, size_t input_length,
         close(input_pipe[1]);
         input_pipe[1] = -1;
     }
+    /* Without pidfd_open (Linux < 5.3, or valgrind), the child's exit is
+     * polled for every few milliseconds instead. */
     pidfd = pidfd_open(pid, 0);
-    if (pidfd < 0) {
+    if (pidfd < 0 && errno != ENOSYS) {
         mh_error_set_errno(err, errno, "%s: pidfd_open", argv[0]);
         goto cleanup;
     }
@@ -106,11 +112,15 @@ mh_command_run(const char *const argv[], const char *input, size_t input_length,
         }
         if (output_open)
             fds[count++] = (struct pollfd){ .fd = output_pipe[0], .events = POLLIN };
-        if (!exited)
+        if (!exited && pidfd >= 0)
             fds[count++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
         if (input_pipe[1] >= 0)
             fds[count++] = (struct pollfd){ .fd = input_pipe[1], .events = POLLOUT };
-        ready = poll(fds, count, (int)(wait_ms > 1000 ? 1000 : wait_ms));
+        if (wait_ms > 1000)
+            wait_ms = 1000;
+        if (!exited && pidfd < 0 && wait_ms > EXIT_POLL_MS)
+            wait_ms = EXIT_POLL_MS;
+        ready = poll(fds, count, (int)wait_ms);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -125,11 +135,6 @@ mh_command_run(const char *const argv[], const char *input, size_t input_length,
                     output_open = false; /* EOF: every holder of the pipe is gone */
             } else if (fds[i].fd == pidfd) {
                 exited = true;
-                /* Whatever the child left behind goes now; its output gets
-                 * a short grace to drain. */
-                kill(-pid, SIGKILL);
-                if (stop_at > now_ms() + DRAIN_MS)
-                    stop_at = now_ms() + DRAIN_MS;
             } else if (fds[i].fd == input_pipe[1]) {
                 ssize_t done = write(input_pipe[1], input + written, input_length - written);
                 if (done > 0)
@@ -141,6 +146,16 @@ mh_command_run(const char *const argv[], const char *input, size_t input_length,
                     input_pipe[1] = -1;
                 }
             }
+        }
+        if (!exited && pidfd < 0)
+            exited = has_exited(pid);
+        if (exited && !killed_group) {
+            /* Whatever the child left behind goes now; its output gets a
+             * short grace to drain. */
+            killed_group = true;
+            kill(-pid, SIGKILL);
+            if (stop_at > now_ms() + DRAIN_MS)
+                stop_at = now_ms() + DRAIN_MS;
         }
     }
 
@@ -244,4 +259,14 @@ now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000L;
+}
+
+/* Whether child pid has exited, leaving it to be waited for. */
+static bool
+has_exited(pid_t pid)
+{
+    siginfo_t info;
+
+    memset(&info, 0, sizeof(info));
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
