@@ -239,15 +239,7 @@ _e2e_host_ovs() {
     dir=$(_e2e_dir "$name")
     ovsdb-tool create "$dir/etc/openvswitch/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
         _e2e_err "host $name: ovsdb-tool create failed" || return
-    _e2e_spawn "$name" ovsdb-server ovsdb-server /etc/openvswitch/conf.db \
-        --remote=punix:/run/openvswitch/db.sock \
-        --pidfile=/run/openvswitch/ovsdb-server.pid \
-        --log-file=/var/log/openvswitch/ovsdb-server.log
-    _e2e_wait "$E2E_TIMEOUT" e2e_in "$name" ovs-vsctl --no-wait --timeout=1 init || {
-        _e2e_show_log "$dir/log/ovsdb-server.out"
-        _e2e_err "host $name: ovsdb-server did not answer within ${E2E_TIMEOUT}s"
-        return 1
-    }
+    e2e_ovsdb_start "$name" || return
     _e2e_spawn "$name" ovs-vswitchd ovs-vswitchd unix:/run/openvswitch/db.sock \
         --pidfile=/run/openvswitch/ovs-vswitchd.pid \
         --log-file=/var/log/openvswitch/ovs-vswitchd.log
@@ -257,6 +249,34 @@ _e2e_host_ovs() {
         _e2e_err "host $name: ovs-vswitchd did not create br0 within ${E2E_TIMEOUT}s"
         return 1
     }
+}
+
+# Usage: e2e_ovsdb_start NAME — start host NAME's ovsdb-server on its
+# database and wait until it answers.  e2e_host_up does it; a test calls it
+# to bring OVSDB back after e2e_ovsdb_stop (ovs-vswitchd reconnects).
+e2e_ovsdb_start() {
+    local name=$1
+    _e2e_spawn "$name" ovsdb-server ovsdb-server /etc/openvswitch/conf.db \
+        --remote=punix:/run/openvswitch/db.sock \
+        --pidfile=/run/openvswitch/ovsdb-server.pid \
+        --log-file=/var/log/openvswitch/ovsdb-server.log
+    _e2e_wait "$E2E_TIMEOUT" e2e_in "$name" ovs-vsctl --no-wait --timeout=1 init || {
+        _e2e_show_log "$(_e2e_dir "$name")/log/ovsdb-server.out"
+        _e2e_err "host $name: ovsdb-server did not answer within ${E2E_TIMEOUT}s"
+        return 1
+    }
+}
+
+# Usage: e2e_ovsdb_stop NAME — stop host NAME's ovsdb-server (by its pid):
+# OVSDB down, its socket gone.
+e2e_ovsdb_stop() {
+    _e2e_stop "$1" "$(cat "$(_e2e_dir "$1")/pid/ovsdb-server" 2>/dev/null)"
+}
+
+# Usage: e2e_ovsdb_pid NAME — pid of host NAME's ovsdb-server (e.g. to
+# SIGSTOP it: OVSDB hanging, its socket still accepting).
+e2e_ovsdb_pid() {
+    cat "$(_e2e_dir "$1")/pid/ovsdb-server"
 }
 
 # Write libvirtd.conf and qemu.conf of host NAME and install $E2E_HOOKS.
