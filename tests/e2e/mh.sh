@@ -98,6 +98,19 @@ mh_e2e_stamp() {
     mh_e2e_run "$host" mh-stamp -c "$(e2e_uri "$host")" "$@" "$guest"
 }
 
+# mh_e2e_stamp_ports HOST GUEST [JQ_FILTER]: stamp GUEST's cookie on HOST
+# and add its port data (mh-ports show --json on HOST, through JQ_FILTER) as
+# the cookie's ports section, the way mh-migrate and mh-agent do; mh-stamp
+# itself writes only the source section. Unsigned.
+mh_e2e_stamp_ports() {
+    local host=$1 guest=$2 filter=${3:-.} ports
+    mh_e2e_stamp "$host" "$guest" >/dev/null || return
+    ports=$(mh_e2e_run "$host" mh-ports show -c "$(e2e_uri "$host")" --json "$guest" |
+        jq -c ".ports | $filter") || return
+    mh_e2e_cookie_set "$host" "$guest" \
+        "$(mh_e2e_cookie "$host" "$guest" | jq -c --argjson ports "$ports" '. + {ports: $ports}')" >/dev/null
+}
+
 # mh_e2e_cookie HOST GUEST: the JSON content of GUEST's live cookie on HOST.
 mh_e2e_cookie() {
     e2e_virsh "$1" metadata "$2" --uri urn:migrate-hooks:cookie:1 --live |

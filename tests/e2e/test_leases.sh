@@ -106,7 +106,7 @@ test_after_its_host_dies_mh_lease_break_frees_the_guest() {
     local output pid
     # B dies: libvirtd first, so no hook of B sees its QEMU go.
     pid=$(cat "$(e2e_path B "/run/libvirt/qemu/$GUEST.pid")")
-    _e2e_stop B "$(cat "$E2E_ROOT/B/pid/libvirtd")"
+    e2e_libvirtd_kill B
     kill -KILL "$pid"
     output=$(e2e_virsh A start "$GUEST" 2>&1)
     assertNotEquals "A may not start it while B owns it" 0 $?

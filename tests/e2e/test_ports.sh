@@ -6,9 +6,8 @@
 # OVSDB down on the destination, policy refuse stops the migration in
 # migrate begin, before any QEMU starts there.
 #
-# mh-stamp writes only the cookie's source section; the ports section is
-# added the way mh-migrate / mh-agent will (issue 8): from
-# `mh-ports show --json` on the source, re-signed by nobody (no cluster key).
+# mh-stamp writes only the cookie's source section; mh_e2e_stamp_ports adds
+# the ports section the way mh-migrate / mh-agent will (issue 8).
 . "$(dirname "${BASH_SOURCE[0]}")/mh.sh"
 e2e_trap
 
@@ -48,17 +47,6 @@ ovs_get() {
     e2e_ovs_vsctl "$1" --if-exists get "$2" "$3" "$4"
 }
 
-# stamp_with_ports HOST [JQ_FILTER]: stamp the guest's cookie on HOST with
-# its port data (from mh-ports show), passed through JQ_FILTER.
-stamp_with_ports() {
-    local host=$1 filter=${2:-.} ports
-    mh_e2e_stamp "$host" "$GUEST" >/dev/null || return
-    ports=$(mh_e2e_run "$host" mh-ports show -c "$(e2e_uri "$host")" --json "$GUEST" |
-        jq -c ".ports | $filter") || return
-    mh_e2e_cookie_set "$host" "$GUEST" \
-        "$(mh_e2e_cookie "$host" "$GUEST" | jq -c --argjson ports "$ports" '. + {ports: $ports}')" >/dev/null
-}
-
 # assert_stayed: the refused guest still runs on $SRC, and $DST never
 # started a QEMU for it (migrate begin refused: no memory copied).
 assert_stayed() {
@@ -77,7 +65,7 @@ test_port_data_follows_the_guest_and_libvirt_keys_stay_libvirts() {
     e2e_ovs_vsctl A set Interface "$tap_a" external_ids:ctl-vlan=42 external_ids:ctl-segment=blue \
         ingress_policing_rate=1000 ingress_policing_burst=100 \
         -- set Port "$tap_a" tag=7 trunks=10,20 vlan_mode=native-untagged other_config:ctl-qos=gold
-    stamp_with_ports A
+    mh_e2e_stamp_ports A "$GUEST"
     assertEquals "the cookie carries the data" 42 \
         "$(mh_e2e_cookie A "$GUEST" | jq -r ".ports[\"$mac\"].data.interface.external_ids[\"ctl-vlan\"]")"
 
@@ -109,7 +97,7 @@ test_port_data_follows_the_guest_and_libvirt_keys_stay_libvirts() {
 
 test_ovsdb_down_on_the_destination_refuses_in_migrate_begin() {
     local output
-    stamp_with_ports "$SRC"
+    mh_e2e_stamp_ports "$SRC" "$GUEST"
     e2e_ovsdb_stop "$DST"
     # The bridges check already sees that the guest's OVS bridge is gone.
     output=$(e2e_migrate "$SRC" "$DST" "$GUEST" 2>&1)
@@ -129,7 +117,7 @@ test_ovsdb_down_on_the_destination_refuses_in_migrate_begin() {
 
 test_ovsdb_down_under_policy_warn_leaves_it_to_libvirt() {
     local output
-    stamp_with_ports "$SRC"
+    mh_e2e_stamp_ports "$SRC" "$GUEST"
     mh_e2e_config "$DST" "$(jq -c '. + {"ports": {"policy": "warn"}}' <<<"$NO_BRIDGES_CHECK")"
     e2e_ovsdb_stop "$DST"
     output=$(e2e_migrate "$SRC" "$DST" "$GUEST" 2>&1)
@@ -147,7 +135,7 @@ test_unknown_port_type_refused_under_refuse_warned_under_warn() {
     local output mac
     mac=$(e2e_virsh "$SRC" domiflist "$GUEST" | awk 'NR == 1 { print $5 }')
     # The NIC's data claims a provider this host does not have.
-    stamp_with_ports "$SRC" '.[] |= (.provider = "linux-vlan")'
+    mh_e2e_stamp_ports "$SRC" "$GUEST" '.[] |= (.provider = "linux-vlan")'
     output=$(e2e_migrate "$SRC" "$DST" "$GUEST" 2>&1)
     assertNotEquals "refused under refuse" 0 $?
     assertContains "$output" "linux-vlan"
