@@ -329,6 +329,15 @@ e2e_host_up() {
     if [ -n "${E2E_BEFORE_LIBVIRTD:-}" ]; then
         $E2E_BEFORE_LIBVIRTD "$name" || _e2e_err "host $name: $E2E_BEFORE_LIBVIRTD failed" || return
     fi
+    e2e_libvirtd_start "$name"
+}
+
+# Usage: e2e_libvirtd_start NAME — start host NAME's libvirtd and wait until
+# it answers.  e2e_host_up does it; a test calls it to bring libvirtd back
+# after e2e_libvirtd_kill (it reconnects to the QEMU processes left running).
+e2e_libvirtd_start() {
+    local name=$1 dir
+    dir=$(_e2e_dir "$name")
     _e2e_spawn "$name" libvirtd libvirtd --pid-file=/run/libvirt/libvirtd.pid
     _e2e_wait "$E2E_TIMEOUT" e2e_virsh "$name" version || {
         _e2e_show_log "$dir/log/libvirtd.out"
@@ -336,6 +345,15 @@ e2e_host_up() {
         _e2e_err "host $name: libvirtd did not answer within ${E2E_TIMEOUT}s"
         return 1
     }
+}
+
+# Usage: e2e_libvirtd_kill NAME — SIGKILL host NAME's libvirtd (a crash: its
+# guests' QEMU processes keep running, no hook runs).
+e2e_libvirtd_kill() {
+    local name=$1 pid
+    pid=$(cat "$(_e2e_dir "$name")/pid/libvirtd" 2>/dev/null)
+    _e2e_ours "$name" "$pid" || return 0
+    kill -KILL "$pid" && _e2e_wait 10 _e2e_gone "$name" "$pid"
 }
 
 # Usage: e2e_guest_define NAME GUEST [DOMAIN_XML [DEVICES_XML]]
