@@ -150,4 +150,26 @@ test_unknown_port_type_refused_under_refuse_warned_under_warn() {
         "$(mh_e2e_journal "$DST" --outcome warned --json | grep '"operation":"started"')" "$mac"
 }
 
+test_cookie_left_over_from_the_last_hop_is_not_applied() {
+    local tap_dst
+    # Stamped on SRC (ctl-vlan 42), migrated to DST; there the controller
+    # moves the port to ctl-vlan 43.
+    e2e_ovs_vsctl "$SRC" set Interface "$(tap "$SRC")" external_ids:ctl-vlan=42
+    mh_e2e_stamp_ports "$SRC" "$GUEST"
+    e2e_migrate "$SRC" "$DST" "$GUEST"
+    assertEquals "migrate $SRC to $DST" 0 $?
+    tap_dst=$(tap "$DST")
+    assertEquals '"42"' "$(ovs_get "$DST" Interface "$tap_dst" external_ids:ctl-vlan)"
+    e2e_ovs_vsctl "$DST" set Interface "$tap_dst" external_ids:ctl-vlan=43
+    # Back with plain virsh migrate and nobody stamping on DST: the cookie
+    # the guest carries is SRC's own, from before it left.
+    mh_e2e_journal_reset A B
+    e2e_migrate "$DST" "$SRC" "$GUEST"
+    assertEquals "migrate back (policy allow: goes on without the cookie)" 0 $?
+    assertNotEquals "SRC did not re-apply its own stale port data" '"42"' \
+        "$(ovs_get "$SRC" Interface "$(tap "$SRC")" external_ids:ctl-vlan)"
+    assertContains "$(mh_e2e_journal "$SRC" --json | grep '"operation":"migrate"')" \
+        "\"cookie\":{\"state\":\"ignored\",\"reason\":\"the cookie names this host ($SRC) as its source"
+}
+
 . "$MH_TOP/tests/shunit.sh"
