@@ -1,20 +1,27 @@
 #!/bin/bash
 # test_faults.sh - fault injection on real migrations (issue 9): OVSDB hanging
 # on the destination, an external check that hangs or leaves a child holding
-# its stdout, the destination's libvirtd killed mid-migration. In each, the
-# hook ends within its deadline (10 s here), nothing of ours is left
-# running, the guest keeps running on the source and its lease stays there.
+# its stdout, a full disk under the lease store and B's journal, the
+# destination's libvirtd killed mid-migration. In each, the hook ends within
+# its deadline (10 s here), nothing of ours is left running, the guest keeps
+# running on the source and its lease stays there.
 . "$(dirname "${BASH_SOURCE[0]}")/mh.sh"
 e2e_trap
 
 GUEST=flt1
 LEASES=$E2E_ROOT/leases
+B_STATE=$E2E_ROOT/B/lib/migrate-hooks # B's /var/lib/migrate-hooks
 DEADLINE_S=10 # deadline_ms of etc/migrate-hooks.json
 
 oneTimeSetUp() {
     local host
+    # Small file systems that can be filled: the shared lease directory and
+    # B's state directory (its journal). Mounted before the hosts' mount
+    # namespaces are made, so both hosts see the same lease tmpfs.
+    mkdir -m 0755 -p "$LEASES" "$B_STATE" &&
+        mount -t tmpfs -o size=512k,mode=0755 mh-e2e-leases "$LEASES" &&
+        mount -t tmpfs -o size=512k,mode=0755 mh-e2e-b-state "$B_STATE" || return 1
     mh_e2e_up A B || return 1
-    mkdir -m 0755 "$LEASES" || return 1
     for host in A B; do
         mkdir -m 0755 -p "$(e2e_path "$host" /etc/migrate-hooks/checks.d)" || return 1
     done
@@ -22,6 +29,8 @@ oneTimeSetUp() {
 }
 
 oneTimeTearDown() {
+    # Our mounts first: e2e_teardown_all never removes a mounted directory.
+    umount "$LEASES" "$B_STATE" 2>/dev/null
     e2e_teardown_all
 }
 
@@ -32,6 +41,7 @@ setUp() {
 tearDown() {
     [ -d "$E2E_ROOT/A" ] || return 0 # shunit2 calls tearDown again on exit
     kill -CONT "$(e2e_ovsdb_pid B)" 2>/dev/null
+    rm -f "$LEASES/filler" "$B_STATE/filler"
     rm -f "$(e2e_path B /etc/migrate-hooks/checks.d)"/*
     config B
 }
@@ -119,6 +129,41 @@ test_check_leaving_a_child_on_its_stdout_does_not_block_the_migration() {
     rm -f "$(e2e_path B /etc/migrate-hooks/checks.d)"/*
     mh_e2e_stamp B "$GUEST" >/dev/null && e2e_migrate B A "$GUEST"
     assertEquals "migrate back" 0 $?
+}
+
+# fill DIR: no room left on DIR's file system.
+fill() {
+    dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null
+    [ "$(df --output=avail "$1" | tail -n 1)" -eq 0 ]
+}
+
+test_full_disk_under_the_leases_and_the_journal_keeps_the_old_records() {
+    local output before
+    mh_e2e_stamp A "$GUEST" >/dev/null
+    before=$(cat "$LEASES"/*.json)
+    # B's journal ends 100 bytes short of a page: the next line fits only in
+    # part, as when a disk fills at any point.
+    printf '{"pad":"%s"}\n' "$(head -c 3985 /dev/zero | tr '\0' x)" >"$B_STATE/journal.jsonl"
+    assertTrue "lease store full" "fill '$LEASES'"
+    assertTrue "B's state directory full" "fill '$B_STATE'"
+    output=$(e2e_migrate A B "$GUEST" 2>&1)
+    assertNotEquals "refused: B cannot write its reservation" 0 $?
+    assertContains "$output" "migrate begin failed, refusing (fail closed)"
+    assertEquals "the lease record is exactly as before" "$before" "$(cat "$LEASES"/*.json)"
+    assertEquals "no stray temporary file" "filler" \
+        "$(ls -A "$LEASES" | grep -v -e '\.json$' -e '\.lock$')"
+    assert_on_a_owned_by_a
+    # Room again: the next migration goes through and is journaled whole.
+    rm -f "$LEASES/filler" "$B_STATE/filler"
+    mh_e2e_stamp A "$GUEST" >/dev/null
+    e2e_migrate A B "$GUEST"
+    assertEquals "migrate A to B once there is room" 0 $?
+    # (mh-journal says it skipped one line: the torn one.)
+    assertContains "B's journal has the migration" \
+        "$(mh_e2e_journal B --json 2>/dev/null | grep '"operation":"migrate"')" '"outcome":"ok"'
+    assertEquals "the journal's first line is intact" 3996 "$(head -n 1 "$B_STATE/journal.jsonl" | wc -c)"
+    # Back to A for the next test.
+    mh_e2e_stamp B "$GUEST" >/dev/null && e2e_migrate B A "$GUEST"
 }
 
 test_destination_libvirtd_killed_mid_migration() {
