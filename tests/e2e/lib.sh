@@ -354,6 +354,7 @@ e2e_libvirtd_kill() {
     pid=$(cat "$(_e2e_dir "$name")/pid/libvirtd" 2>/dev/null)
     _e2e_ours "$name" "$pid" || return 0
     kill -KILL "$pid" && _e2e_wait 10 _e2e_gone "$name" "$pid"
+    wait "$pid" 2>/dev/null # reap it quietly if it is our child
 }
 
 # Usage: e2e_guest_define NAME GUEST [DOMAIN_XML [DEVICES_XML]]
