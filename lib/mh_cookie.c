@@ -345,6 +345,18 @@ mh_cookie_load(struct mh_hook *hook, struct mh_error *err)
         ret = apply_policy(hook, why.message, false, keyed, err);
         goto cleanup;
     }
+    /* No host migrates a guest to itself: a cookie naming this host was
+     * stamped here before the guest left and came back with it, unstamped
+     * by the host it comes from. Its port data, lease token and facts are
+     * from then; using them would re-apply stale port data. */
+    if (hook->conf.host_id && strcmp(cookie.source_host, hook->conf.host_id) == 0) {
+        mh_error_set(&why, "the cookie names this host (%s) as its source: it was stamped "
+                     "here before the guest left and came back with it; stamp it on the "
+                     "source (mh-stamp) before migrating", cookie.source_host);
+        mh_cookie_free(&cookie);
+        ret = apply_policy(hook, why.message, false, keyed, err);
+        goto cleanup;
+    }
     hook->cookie = cookie.content;
     mh_string_copy(hook->migration_id, sizeof(hook->migration_id), cookie.migration_id);
     mh_string_copy(hook->source_host, sizeof(hook->source_host), cookie.source_host);

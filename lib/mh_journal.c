@@ -19,6 +19,7 @@
 
 static int open_for_append(const char *path, struct mh_error *err);
 static int rotate_if_large(const struct mh_conf *conf, int *fd, struct mh_error *err);
+static bool ends_mid_line(int fd);
 static int read_one(const char *path, int (*visit)(json_t *entry, void *data), void *data,
                     size_t *skipped, struct mh_error *err);
 
@@ -85,6 +86,21 @@ mh_journal_append(const struct mh_conf *conf, json_t *entry, struct mh_error *er
         goto cleanup;
     if (rotate_if_large(conf, &fd, err) < 0)
         goto cleanup;
+    /* A line cut short (the disk filled mid-write) would swallow this one:
+     * start a new line, so only the torn entry is lost. */
+    if (ends_mid_line(fd)) {
+        size_t length = strlen(line);
+        char *healed = malloc(length + 2);
+
+        if (!healed) {
+            mh_error_set(err, "journal: out of memory");
+            goto cleanup;
+        }
+        healed[0] = '\n';
+        memcpy(healed + 1, line, length + 1);
+        free(line);
+        line = healed;
+    }
     /* One write(2) with O_APPEND: lines of concurrent hooks never mix. */
     if (mh_file_write_all(fd, line, strlen(line)) < 0) {
         mh_error_set_errno(err, errno, "journal %s: write", conf->journal_path);
@@ -120,7 +136,8 @@ mh_journal_read(const char *path, int (*visit)(json_t *entry, void *data), void 
 static int
 open_for_append(const char *path, struct mh_error *err)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
+    /* Read and write: ends_mid_line() looks at the last byte. */
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
 
     if (fd < 0)
         mh_error_set_errno(err, errno, "journal %s: cannot open", path);
@@ -293,4 +310,16 @@ mh_journal_format_row(json_t *entry, char *line, size_t size)
     snprintf(line, size, "%-24s %-12s %-16s %-16s %-8s %8.1f  %s", time ? time : "-",
              host ? host : "-", guest ? guest : "-", stage, outcome ? outcome : "-",
              json_is_number(ms) ? json_number_value(ms) : 0.0, message ? message : "");
+}
+
+/* True when the journal's last byte is not a newline. */
+static bool
+ends_mid_line(int fd)
+{
+    struct stat st;
+    char last;
+
+    if (fstat(fd, &st) < 0 || st.st_size == 0)
+        return false;
+    return pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
 }

@@ -239,15 +239,7 @@ _e2e_host_ovs() {
     dir=$(_e2e_dir "$name")
     ovsdb-tool create "$dir/etc/openvswitch/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
         _e2e_err "host $name: ovsdb-tool create failed" || return
-    _e2e_spawn "$name" ovsdb-server ovsdb-server /etc/openvswitch/conf.db \
-        --remote=punix:/run/openvswitch/db.sock \
-        --pidfile=/run/openvswitch/ovsdb-server.pid \
-        --log-file=/var/log/openvswitch/ovsdb-server.log
-    _e2e_wait "$E2E_TIMEOUT" e2e_in "$name" ovs-vsctl --no-wait --timeout=1 init || {
-        _e2e_show_log "$dir/log/ovsdb-server.out"
-        _e2e_err "host $name: ovsdb-server did not answer within ${E2E_TIMEOUT}s"
-        return 1
-    }
+    e2e_ovsdb_start "$name" || return
     _e2e_spawn "$name" ovs-vswitchd ovs-vswitchd unix:/run/openvswitch/db.sock \
         --pidfile=/run/openvswitch/ovs-vswitchd.pid \
         --log-file=/var/log/openvswitch/ovs-vswitchd.log
@@ -257,6 +249,34 @@ _e2e_host_ovs() {
         _e2e_err "host $name: ovs-vswitchd did not create br0 within ${E2E_TIMEOUT}s"
         return 1
     }
+}
+
+# Usage: e2e_ovsdb_start NAME — start host NAME's ovsdb-server on its
+# database and wait until it answers.  e2e_host_up does it; a test calls it
+# to bring OVSDB back after e2e_ovsdb_stop (ovs-vswitchd reconnects).
+e2e_ovsdb_start() {
+    local name=$1
+    _e2e_spawn "$name" ovsdb-server ovsdb-server /etc/openvswitch/conf.db \
+        --remote=punix:/run/openvswitch/db.sock \
+        --pidfile=/run/openvswitch/ovsdb-server.pid \
+        --log-file=/var/log/openvswitch/ovsdb-server.log
+    _e2e_wait "$E2E_TIMEOUT" e2e_in "$name" ovs-vsctl --no-wait --timeout=1 init || {
+        _e2e_show_log "$(_e2e_dir "$name")/log/ovsdb-server.out"
+        _e2e_err "host $name: ovsdb-server did not answer within ${E2E_TIMEOUT}s"
+        return 1
+    }
+}
+
+# Usage: e2e_ovsdb_stop NAME — stop host NAME's ovsdb-server (by its pid):
+# OVSDB down, its socket gone.
+e2e_ovsdb_stop() {
+    _e2e_stop "$1" "$(cat "$(_e2e_dir "$1")/pid/ovsdb-server" 2>/dev/null)"
+}
+
+# Usage: e2e_ovsdb_pid NAME — pid of host NAME's ovsdb-server (e.g. to
+# SIGSTOP it: OVSDB hanging, its socket still accepting).
+e2e_ovsdb_pid() {
+    cat "$(_e2e_dir "$1")/pid/ovsdb-server"
 }
 
 # Write libvirtd.conf and qemu.conf of host NAME and install $E2E_HOOKS.
@@ -309,6 +329,15 @@ e2e_host_up() {
     if [ -n "${E2E_BEFORE_LIBVIRTD:-}" ]; then
         $E2E_BEFORE_LIBVIRTD "$name" || _e2e_err "host $name: $E2E_BEFORE_LIBVIRTD failed" || return
     fi
+    e2e_libvirtd_start "$name"
+}
+
+# Usage: e2e_libvirtd_start NAME — start host NAME's libvirtd and wait until
+# it answers.  e2e_host_up does it; a test calls it to bring libvirtd back
+# after e2e_libvirtd_kill (it reconnects to the QEMU processes left running).
+e2e_libvirtd_start() {
+    local name=$1 dir
+    dir=$(_e2e_dir "$name")
     _e2e_spawn "$name" libvirtd libvirtd --pid-file=/run/libvirt/libvirtd.pid
     _e2e_wait "$E2E_TIMEOUT" e2e_virsh "$name" version || {
         _e2e_show_log "$dir/log/libvirtd.out"
@@ -316,6 +345,16 @@ e2e_host_up() {
         _e2e_err "host $name: libvirtd did not answer within ${E2E_TIMEOUT}s"
         return 1
     }
+}
+
+# Usage: e2e_libvirtd_kill NAME — SIGKILL host NAME's libvirtd (a crash: its
+# guests' QEMU processes keep running, no hook runs).
+e2e_libvirtd_kill() {
+    local name=$1 pid
+    pid=$(cat "$(_e2e_dir "$name")/pid/libvirtd" 2>/dev/null)
+    _e2e_ours "$name" "$pid" || return 0
+    kill -KILL "$pid" && _e2e_wait 10 _e2e_gone "$name" "$pid"
+    wait "$pid" 2>/dev/null # reap it quietly if it is our child
 }
 
 # Usage: e2e_guest_define NAME GUEST [DOMAIN_XML [DEVICES_XML]]

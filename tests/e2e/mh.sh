@@ -65,3 +65,72 @@ mh_e2e_tainted() {
     grep -i taint "$(e2e_path "$1" "/var/log/libvirt/qemu/$2.log")" |
         grep -v 'is tainted: high-privileges$'
 }
+
+# mh_e2e_other HOST: the other of the two hosts A and B.
+mh_e2e_other() {
+    case $1 in
+    A) echo B ;;
+    *) echo A ;;
+    esac
+}
+
+# mh_e2e_where GUEST: the host (A or B) where GUEST runs, or nothing.
+mh_e2e_where() {
+    local host
+    for host in A B; do
+        [ "$(mh_e2e_state "$host" "$1")" != running ] || { echo "$host"; return 0; }
+    done
+}
+
+# mh_e2e_run HOST PROGRAM ARGS...: a built helper (build/PROGRAM) run inside
+# HOST, so it sees HOST's configuration, host name and OVSDB.
+mh_e2e_run() {
+    local host=$1 program=$2
+    shift 2
+    e2e_in "$host" "$MH_BUILD/$program" "$@" </dev/null
+}
+
+# mh_e2e_stamp HOST GUEST [mh-stamp options]: stamp GUEST's cookie on HOST
+# with mh-stamp against HOST's libvirt, as an operator on HOST would.
+mh_e2e_stamp() {
+    local host=$1 guest=$2
+    shift 2
+    mh_e2e_run "$host" mh-stamp -c "$(e2e_uri "$host")" "$@" "$guest"
+}
+
+# mh_e2e_stamp_ports HOST GUEST [JQ_FILTER]: stamp GUEST's cookie on HOST
+# and add its port data (mh-ports show --json on HOST, through JQ_FILTER) as
+# the cookie's ports section, the way mh-migrate and mh-agent do; mh-stamp
+# itself writes only the source section. Unsigned.
+mh_e2e_stamp_ports() {
+    local host=$1 guest=$2 filter=${3:-.} ports
+    mh_e2e_stamp "$host" "$guest" >/dev/null || return
+    ports=$(mh_e2e_run "$host" mh-ports show -c "$(e2e_uri "$host")" --json "$guest" |
+        jq -c ".ports | $filter") || return
+    mh_e2e_cookie_set "$host" "$guest" \
+        "$(mh_e2e_cookie "$host" "$guest" | jq -c --argjson ports "$ports" '. + {ports: $ports}')" >/dev/null
+}
+
+# mh_e2e_cookie HOST GUEST: the JSON content of GUEST's live cookie on HOST.
+mh_e2e_cookie() {
+    e2e_virsh "$1" metadata "$2" --uri urn:migrate-hooks:cookie:1 --live |
+        xmllint --xpath 'string(/*)' -
+}
+
+# mh_e2e_cookie_set HOST GUEST CONTENT [KEY_FILE [VERSION]]: write a cookie
+# of our own into GUEST's live metadata on HOST, signed with KEY_FILE the
+# way docs/cookie.md says (HMAC-SHA256 over "1\n" + CONTENT, base64); to
+# forge or alter cookies, or to add sections mh-stamp does not write.
+mh_e2e_cookie_set() {
+    local host=$1 guest=$2 content=$3 key=${4:-} version=${5:-1} hmac='' text
+    if [ -n "$key" ]; then
+        hmac=$(printf '%s\n%s' "$version" "$content" |
+            openssl dgst -sha256 -hmac "$(cat "$key")" -binary | base64) || return
+        hmac=" hmac=\"$hmac\""
+    fi
+    text=${content//&/&amp;}
+    text=${text//</&lt;}
+    text=${text//>/&gt;}
+    e2e_virsh "$host" metadata "$guest" --uri urn:migrate-hooks:cookie:1 --key mh --live \
+        --set "<cookie version=\"$version\"$hmac>$text</cookie>"
+}

@@ -495,6 +495,47 @@ invalid_cookie_with_and_without_a_key(void **state)
     end_call(&call);
 }
 
+/* A cookie naming this host as its source was stamped here and came back
+ * with the guest (A -> B, then B -> A with nobody stamping on B): its port
+ * data, lease token and facts are from before the guest left. Positive: the
+ * same cookie on another host is valid. Negative: here it is ignored under
+ * policy allow and, with a key, refused. */
+static void
+cookie_left_over_from_this_host_is_not_used(void **state)
+{
+    struct mh_error err = { { 0 } };
+    struct call call;
+    (void)state;
+
+    start_call(&call, "{\"host_id\": \"hv-b\"}",
+               "<mh:cookie xmlns:mh='urn:migrate-hooks:cookie:1' version='1'>" GOOD "</mh:cookie>");
+    assert_int_equal(mh_cookie_load(&call.hook, &err), 0);
+    assert_string_equal(cookie_state(&call), "valid");
+    assert_string_equal(call.hook.source_host, "hv-a");
+    end_call(&call);
+
+    start_call(&call, "{\"host_id\": \"hv-a\"}",
+               "<mh:cookie xmlns:mh='urn:migrate-hooks:cookie:1' version='1'>" GOOD "</mh:cookie>");
+    assert_int_equal(mh_cookie_load(&call.hook, &err), 0);
+    assert_string_equal(cookie_state(&call), "ignored");
+    assert_null(call.hook.cookie);
+    assert_string_equal(call.hook.source_host, "");
+    assert_string_equal(call.hook.migration_id, "");
+    assert_true(mh_string_has_prefix(
+        json_string_value(json_object_get(json_object_get(call.hook.details, "cookie"), "reason")),
+        "the cookie names this host (hv-a) as its source"));
+    end_call(&call);
+
+    start_call(&call, "{\"host_id\": \"hv-a\", \"cookie\": {\"key_file\": \"@KEY@\"}}",
+               "<mh:cookie xmlns:mh='urn:migrate-hooks:cookie:1' version='1' hmac='" GOOD_HMAC
+               "'>" GOOD "</mh:cookie>");
+    assert_int_equal(mh_cookie_load(&call.hook, &err), -1);
+    assert_int_equal(call.hook.outcome, MH_OUTCOME_REFUSED);
+    assert_true(mh_string_has_prefix(err.message, "cookie: the cookie names this host (hv-a) as its source"));
+    assert_null(call.hook.cookie);
+    end_call(&call);
+}
+
 int
 main(void)
 {
@@ -511,6 +552,7 @@ main(void)
         cmocka_unit_test(missing_cookie_follows_the_policy),
         cmocka_unit_test(valid_cookie_fills_the_hook),
         cmocka_unit_test(invalid_cookie_with_and_without_a_key),
+        cmocka_unit_test(cookie_left_over_from_this_host_is_not_used),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

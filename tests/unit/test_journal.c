@@ -98,6 +98,35 @@ torn_and_foreign_lines_are_skipped(void **state)
     mh_test_rmdir(dir);
 }
 
+/* A line cut short when the disk filled (no newline at the end of the
+ * journal) must not swallow the next entry. Positive: an append to a whole
+ * journal reads back; negative: after the torn line only it is lost. */
+static void
+append_after_a_torn_line_starts_a_new_line(void **state)
+{
+    char *dir = mh_test_tmpdir();
+    struct mh_conf conf;
+    struct collected c = { 0 };
+    struct mh_journal_filter all = { 0 };
+    struct mh_error err = { { 0 } };
+    size_t skipped;
+    const char *path;
+    (void)state;
+
+    path = mh_test_write(dir, "journal.jsonl", "{\"guest\":\"a\"}\n{\"guest\":\"torn\",\"out", 0640);
+    conf_for(&conf, path, 1 << 20);
+    append(&conf, "b", "ok", NULL);
+    append(&conf, "c", "ok", NULL);
+    assert_int_equal(mh_journal_query(path, &all, collect, &c, &skipped, &err), 0);
+    assert_int_equal(c.count, 3);
+    assert_string_equal(c.guests[0], "a");
+    assert_string_equal(c.guests[1], "b");
+    assert_string_equal(c.guests[2], "c");
+    assert_int_equal(skipped, 1);
+    mh_conf_free(&conf);
+    mh_test_rmdir(dir);
+}
+
 static void
 rotation_keeps_one_generation_and_reads_both(void **state)
 {
@@ -253,6 +282,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(append_adds_time_and_host_and_reads_back),
         cmocka_unit_test(torn_and_foreign_lines_are_skipped),
+        cmocka_unit_test(append_after_a_torn_line_starts_a_new_line),
         cmocka_unit_test(rotation_keeps_one_generation_and_reads_both),
         cmocka_unit_test(concurrent_appends_never_interleave),
         cmocka_unit_test(filters_by_guest_uuid_since_outcome_and_last),
