@@ -128,11 +128,11 @@ mh_migrate_run(virDomainPtr domain, virConnectPtr destination,
             virDomainAbortJob(domain);
             abort_sent = true;
         }
-        if (switch_at >= 0 && now >= switch_at && !result->postcopy_started && !abort_sent) {
-            if (virDomainMigrateStartPostCopy(domain, 0) == 0)
-                result->postcopy_started = true;
-            switch_at = -1;
-        }
+        /* Refused until the migration has really started: tried again on
+         * every tick until it takes. */
+        if (switch_at >= 0 && now >= switch_at && !result->postcopy_started && !abort_sent &&
+            virDomainMigrateStartPostCopy(domain, 0) == 0)
+            result->postcopy_started = true;
         if (mh_migrate_job(domain, &progress) > 0) {
             progress.postcopy = result->postcopy_started;
             if (watch)

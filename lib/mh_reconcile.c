@@ -51,6 +51,15 @@ mh_reconcile_decide(const struct mh_reconcile_input *input, enum mh_reconcile_ac
                      *pending ? " has no copy" : "");
             return;
         }
+        if (input->pending_confirmed && input->peer_copy == MH_COPY_RUNNING) {
+            /* The migration completed there; libvirt's confirm would have
+             * killed this copy, and its stop hook hands the lease over. */
+            *action = MH_RECONCILE_DESTROY;
+            snprintf(reason, size,
+                     "%s, which confirmed its reservation of the lease, runs it: this stale "
+                     "copy destroyed (the lease is handed over)", pending);
+            return;
+        }
         snprintf(reason, size,
                  "its lease is this host's but %s, which reserved it, has a %s copy (%s): "
                  "decide which one is real", pending, mh_confirm_copy_name(input->peer_copy),
@@ -140,6 +149,7 @@ mh_reconcile_domain(virDomainPtr domain, const struct mh_conf *conf,
             input.lease_found = true;
             input.owner = record.owner;
             input.pending_host = record.pending.host;
+            input.pending_confirmed = record.pending.confirmed;
             peer = strcmp(record.owner, conf->host_id) != 0 ? record.owner : record.pending.host;
             if (*peer && strcmp(peer, conf->host_id) != 0 &&
                 mh_reconcile_peer_uri(conf->agent.peer_uri, peer, peer_uri, sizeof(peer_uri)) == 0) {

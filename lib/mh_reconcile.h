@@ -1,7 +1,9 @@
 /* mh_reconcile.h - what to do with a guest a migration left paused on this
  * host and no job is driving any more: resume it when its ownership lease
  * is still this host's (and the reserving destination has no copy), destroy
- * it when the lease moved and the new owner runs the guest, otherwise
+ * it when the lease moved and the new owner runs the guest (or when the
+ * destination that confirmed its reservation runs it: only the hand-over,
+ * done by this copy's stop hook, was lost), otherwise
  * report it for an operator. The decision is a pure function, tested
  * without libvirt; mh_reconcile_domain gathers its input and acts. */
 #ifndef MH_RECONCILE_H
@@ -32,6 +34,7 @@ struct mh_reconcile_input {
     const char *this_host;
     const char *owner;              /* "" when nobody owns it */
     const char *pending_host;       /* "" when nobody reserved it */
+    bool pending_confirmed;         /* the reserving host reached prepare begin */
     enum mh_confirm_copy peer_copy; /* the owner's copy (owner not us), else the pending host's */
     const char *peer_uri;           /* where peer_copy was looked at, for messages */
 };
