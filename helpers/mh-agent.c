@@ -168,6 +168,7 @@ run_once(const struct options *options)
         return EXIT_ERROR;
     }
     mh_facts_virt_quiet();
+    signal(SIGPIPE, SIG_IGN);
     connection = virConnectOpen(options->uri);
     if (!connection) {
         fprintf(stderr, "%s: cannot connect to %s: %s\n", PROGRAM,
@@ -268,6 +269,8 @@ run_daemon(const struct options *options)
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
+    /* A libvirtd that dies mid-call must be an error, not our death. */
+    signal(SIGPIPE, SIG_IGN);
     mh_facts_virt_quiet();
     if (virEventRegisterDefaultImpl() < 0 ||
         (timer = virEventAddTimeout(1000, on_tick, NULL, NULL)) < 0) {

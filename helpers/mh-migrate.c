@@ -347,6 +347,8 @@ migrate(struct run *run, virConnectPtr source, virDomainPtr domain)
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
+    /* A libvirtd that dies mid-call must be an error, not our death. */
+    signal(SIGPIPE, SIG_IGN);
     if (!options->json)
         printf("%s: migrating to %s%s\n", run->guest, options->request.destination_uri,
                run->migration_id[0] ? "" : " (offline)");
