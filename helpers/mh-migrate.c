@@ -316,7 +316,6 @@ migrate(struct run *run, virConnectPtr source, virDomainPtr domain)
     struct mh_migrate_result result;
     struct mh_error err = { { 0 } };
     virConnectPtr destination = NULL;
-    struct sigaction action;
     unsigned char uuid[VIR_UUID_BUFLEN];
     int status;
 
@@ -341,14 +340,11 @@ migrate(struct run *run, virConnectPtr source, virDomainPtr domain)
         }
         journal(run, "stamp", "ok", NULL, "cookie stamped");
     }
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = on_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
-    /* A libvirtd that dies mid-call must be an error, not our death. */
-    signal(SIGPIPE, SIG_IGN);
+    if (interrupted) {
+        journal(run, "migrate", "refused", NULL, "interrupted before the migration started");
+        virConnectClose(destination);
+        return EXIT_ABORTED;
+    }
     if (!options->json)
         printf("%s: migrating to %s%s\n", run->guest, options->request.destination_uri,
                run->migration_id[0] ? "" : " (offline)");
@@ -430,8 +426,20 @@ run_all(const struct options *options)
     struct mh_error err = { { 0 } };
     virConnectPtr source = NULL;
     virDomainPtr domain = NULL;
+    struct sigaction action;
     struct run run;
     int status = EXIT_REFUSED;
+
+    /* From here on Ctrl-C is the operator's "stop": before the migration
+     * nothing starts, during it the job is aborted. */
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+    /* A libvirtd that dies mid-call must be an error, not our death. */
+    signal(SIGPIPE, SIG_IGN);
 
     memset(&run, 0, sizeof(run));
     run.options = options;
@@ -469,6 +477,8 @@ run_all(const struct options *options)
         goto cleanup;
     }
     status = run_checks(&run);
+    if (status == EXIT_MIGRATED && interrupted)
+        status = EXIT_ABORTED;
     if (status != EXIT_MIGRATED)
         goto cleanup;
     if (options->dry_run)

@@ -28,6 +28,8 @@ struct call {
 
 static void *migrate_thread(void *data);
 static bool call_wait(struct call *call, long ms);
+static int read_stats(virDomainPtr domain, unsigned int flags,
+                      struct mh_migrate_progress *progress);
 static double now_seconds(void);
 
 int
@@ -148,10 +150,13 @@ mh_migrate_run(virDomainPtr domain, virConnectPtr destination,
     mh_string_copy(result->api_error, sizeof(result->api_error), call.error);
     result->seconds = now_seconds() - started;
     if (watch) {
+        /* The completed job's own numbers (real downtime, totals) when
+         * libvirt kept them; else the last look at the running job. */
+        if (call.status == 0 &&
+            read_stats(domain, VIR_DOMAIN_JOB_STATS_COMPLETED, &progress) <= 0)
+            progress.memory_remaining = 0;
         progress.elapsed_s = result->seconds;
         progress.postcopy = result->postcopy_started;
-        if (call.status == 0)
-            progress.memory_remaining = 0;
         watch(&progress, true, data);
     }
     ret = 0;
@@ -166,33 +171,7 @@ cleanup:
 int
 mh_migrate_job(virDomainPtr domain, struct mh_migrate_progress *progress)
 {
-    virTypedParameterPtr params = NULL;
-    unsigned long long value, page_size = 4096;
-    int type = VIR_DOMAIN_JOB_NONE, count = 0;
-
-    if (virDomainGetJobStats(domain, &type, &params, &count, 0) < 0)
-        return -1;
-    if (type == VIR_DOMAIN_JOB_NONE || type == VIR_DOMAIN_JOB_COMPLETED) {
-        virTypedParamsFree(params, count);
-        return 0;
-    }
-    if (virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_TIME_ELAPSED, &value) == 1)
-        progress->elapsed_s = (double)value / 1000.0;
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_TOTAL, &progress->memory_total);
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_PROCESSED,
-                            &progress->memory_processed);
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_REMAINING,
-                            &progress->memory_remaining);
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_BPS, &progress->memory_bps);
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &page_size);
-    /* libvirt gives the dirty rate in pages per second. */
-    if (virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &value) == 1)
-        progress->dirty_bps = value * page_size;
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_DOWNTIME, &progress->downtime_ms);
-    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_ITERATION,
-                            &progress->iterations);
-    virTypedParamsFree(params, count);
-    return 1;
+    return read_stats(domain, 0, progress);
 }
 
 /* The blocking migration call; libvirt's error is per thread, so it is
@@ -253,4 +232,38 @@ now_seconds(void)
 
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Job statistics into progress: of the running job (flags 0; returns 0 when
+ * none runs) or of the last completed one (VIR_DOMAIN_JOB_STATS_COMPLETED). */
+static int
+read_stats(virDomainPtr domain, unsigned int flags, struct mh_migrate_progress *progress)
+{
+    virTypedParameterPtr params = NULL;
+    unsigned long long value, page_size = 4096;
+    int type = VIR_DOMAIN_JOB_NONE, count = 0;
+
+    if (virDomainGetJobStats(domain, &type, &params, &count, flags) < 0)
+        return -1;
+    if (type == VIR_DOMAIN_JOB_NONE || (!flags && type == VIR_DOMAIN_JOB_COMPLETED)) {
+        virTypedParamsFree(params, count);
+        return 0;
+    }
+    if (virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_TIME_ELAPSED, &value) == 1)
+        progress->elapsed_s = (double)value / 1000.0;
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_TOTAL, &progress->memory_total);
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_PROCESSED,
+                            &progress->memory_processed);
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_REMAINING,
+                            &progress->memory_remaining);
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_BPS, &progress->memory_bps);
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, &page_size);
+    /* libvirt gives the dirty rate in pages per second. */
+    if (virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &value) == 1)
+        progress->dirty_bps = value * page_size;
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_DOWNTIME, &progress->downtime_ms);
+    virTypedParamsGetULLong(params, count, VIR_DOMAIN_JOB_MEMORY_ITERATION,
+                            &progress->iterations);
+    virTypedParamsFree(params, count);
+    return 1;
 }

@@ -49,6 +49,11 @@ mh_progress_format(const struct mh_migrate_progress *progress, int width, char *
         bar[width + 2] = ' ';
         bar[width + 3] = '\0';
     }
+    /* Before the first memory pass libvirt has no numbers to show. */
+    if (!progress->memory_total && !progress->memory_bps) {
+        snprintf(out, size, "%ssetting up  %.1f s", bar, progress->elapsed_s);
+        return;
+    }
     mh_progress_bytes(progress->memory_bps, rate, sizeof(rate));
     mh_progress_bytes(progress->memory_remaining, remaining, sizeof(remaining));
     mh_progress_bytes(progress->dirty_bps, dirty, sizeof(dirty));

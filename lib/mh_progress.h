@@ -12,7 +12,8 @@
 int mh_progress_percent(const struct mh_migrate_progress *progress);
 
 /* "[#####.....]  42%  118.0 MiB/s  remaining 30.1 MiB  dirty 1.2 MiB/s
- * downtime ~300 ms  3.1 s" with a bar of width characters (0: no bar). */
+ * downtime ~300 ms  3.1 s" with a bar of width characters (0: no bar);
+ * "setting up  0.3 s" while libvirt has no memory numbers yet. */
 void mh_progress_format(const struct mh_migrate_progress *progress, int width, char *out,
                         size_t size);
 

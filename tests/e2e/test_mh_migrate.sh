@@ -80,6 +80,21 @@ test_timeout_aborts_and_the_guest_keeps_running_on_the_source() {
     assertNotEquals "not on the destination" running "$(mh_e2e_state A "$GUEST")"
 }
 
+test_ctrl_c_aborts_and_the_guest_keeps_running_on_the_source() {
+    local status pid
+    mh_migrate B A --bandwidth 1 &
+    pid=$!
+    # Once the memory moves (a progress line with numbers), as an operator would.
+    _e2e_wait 60 grep -q remaining "$OUT"
+    # SIGINT to mh-migrate itself, found by its unique migration socket.
+    kill -INT "$(pgrep -f "^$MH_BUILD/mh-migrate --p2p --migrate-uri unix://$E2E_ROOT/mig/")"
+    wait "$pid"
+    status=$?
+    assertEquals "interrupted: $(cat "$OUT")" 2 "$status"
+    assertContains "$(cat "$OUT")" "aborted (interrupted)"
+    assertEquals "running on the source" running "$(mh_e2e_state B "$GUEST")"
+}
+
 # answer_menu SRC DST ANSWER: mh-migrate on a pseudo-terminal (script), the
 # warning menu answered with ANSWER.
 answer_menu() {

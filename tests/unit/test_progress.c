@@ -41,6 +41,9 @@ line_and_bar_show_every_field(void **state)
     struct mh_migrate_progress progress = { 0 };
     char line[256], small[16];
     (void)state;
+    progress.elapsed_s = 0.25;
+    mh_progress_format(&progress, 0, line, sizeof(line));
+    assert_string_equal(line, "setting up  0.2 s");
     progress.elapsed_s = 3.14;
     progress.memory_total = 100ULL << 20;
     progress.memory_remaining = 50ULL << 20;
