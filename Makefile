@@ -113,6 +113,13 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(LOCALSTATEDIR)/lib/migrate-hooks
 	test -e $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/migrate-hooks.json || \
 		install -m 0644 etc/migrate-hooks.json $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/migrate-hooks.json
+# An example external check, shipped without its execute bit (off); an
+# operator's copy, perhaps switched on, is never replaced.
+	test -e $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/checks.d/50-disk-space || \
+		install -m 0644 etc/migrate-hooks/checks.d/50-disk-space $(DESTDIR)$(SYSCONFDIR)/migrate-hooks/checks.d/
+# Inert until libvirtd's local AppArmor override includes it (README).
+	install -d $(DESTDIR)$(SYSCONFDIR)/apparmor.d/local
+	install -m 0644 etc/apparmor/usr.sbin.libvirtd.migrate-hooks $(DESTDIR)$(SYSCONFDIR)/apparmor.d/local/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(wildcard packaging/man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(wildcard packaging/man/*.8) $(DESTDIR)$(MANDIR)/man8/

@@ -152,7 +152,8 @@ do_uninstall() {
     rm -f "$DESTDIR$MANIFEST"
     # Directories we made, if nothing else is left in them.
     for dir in "$HOOKDIR/qemu.d" "$SYSCONFDIR/migrate-hooks/conf.d" \
-        "$SYSCONFDIR/migrate-hooks/checks.d" "$SYSCONFDIR/migrate-hooks"; do
+        "$SYSCONFDIR/migrate-hooks/checks.d" "$SYSCONFDIR/migrate-hooks" \
+        "$SYSCONFDIR/apparmor.d/local" "$SYSCONFDIR/apparmor.d"; do
         rmdir "$DESTDIR$dir" 2>/dev/null || true
     done
     say "uninstalled; state in $DESTDIR$LOCALSTATEDIR/lib/migrate-hooks (journal, leases) is kept"

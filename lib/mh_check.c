@@ -67,12 +67,9 @@ mh_check_report_add(struct mh_check_report *report, const char *name,
     item = &report->items[report->count++];
     memset(item, 0, sizeof(*item));
     mh_string_copy(item->name, sizeof(item->name), name);
-    mh_string_copy(item->reason, sizeof(item->reason), reason ? reason : "");
-    /* Reasons end up on one line of stderr, syslog and a table. */
-    for (char *c = item->reason; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = ' ';
-    }
+    /* Reasons end up on one line of stderr, syslog, a table and JSON; an
+     * external check's output may be anything. */
+    mh_string_copy_text(item->reason, sizeof(item->reason), reason ? reason : "");
     item->result = result;
     item->external = external;
     if (result == MH_CHECK_FAIL)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct mh_command_result;
 struct mh_error;
 struct mh_facts;
 struct mh_guest;
@@ -113,6 +114,12 @@ void mh_check_external_free(char **names, size_t count);
  * timeout_ms and never past the hook's deadline, adding their results. */
 int mh_check_run_external(const char *dir, long timeout_ms, const json_t *document,
                           struct mh_check_report *report, struct mh_error *err);
+
+/* What an external check's run means (docs/checks.md): exit 0 passes, 2
+ * warns, anything else fails; its first line of output, or what went
+ * wrong, is the reason, copied into reason (size bytes). */
+enum mh_check_result mh_check_external_outcome(const struct mh_command_result *result,
+                                               long timeout_ms, char *reason, size_t size);
 
 /* migrate begin: read the guest (as the destination will run it), the
  * source facts from the cookie and the local facts, run all checks, journal

@@ -117,6 +117,38 @@ cleanup:
     return ret;
 }
 
+enum mh_check_result
+mh_check_external_outcome(const struct mh_command_result *result, long timeout_ms, char *reason,
+                          size_t size)
+{
+    enum mh_check_result outcome;
+
+    first_line(result->output ? result->output : "", reason, size);
+    if (result->timed_out) {
+        snprintf(reason, size, "did not answer within %ld ms; killed", timeout_ms);
+        outcome = MH_CHECK_FAIL;
+    } else if (result->signal) {
+        snprintf(reason, size, "killed by signal %d", result->signal);
+        outcome = MH_CHECK_FAIL;
+    } else if (result->exit_status == 0) {
+        outcome = MH_CHECK_PASS;
+    } else if (result->exit_status == 2) {
+        outcome = MH_CHECK_WARN;
+    } else {
+        outcome = MH_CHECK_FAIL;
+        if (result->exit_status != 1 || !reason[0]) {
+            char detail[MH_CHECK_REASON_MAX + 32];
+
+            snprintf(detail, sizeof(detail), "exited with status %d%s%s", result->exit_status,
+                     reason[0] ? ": " : "", reason);
+            mh_string_copy(reason, size, detail);
+        }
+    }
+    if (!reason[0])
+        mh_string_copy(reason, size, outcome == MH_CHECK_PASS ? "passed" : "warned");
+    return outcome;
+}
+
 static int
 run_one(const char *dir, const char *name, long timeout_ms, const char *input,
         size_t input_length, struct mh_check_report *report, struct mh_error *err)
@@ -155,29 +187,7 @@ run_one(const char *dir, const char *name, long timeout_ms, const char *input,
         timeout_ms = remaining;
     if (mh_command_run(argv, input, input_length, timeout_ms, OUTPUT_CAP, &result, &why) < 0)
         return mh_check_report_add(report, name, MH_CHECK_FAIL, true, why.message) < 0 ? -1 : 0;
-    first_line(result.output, line, sizeof(line));
-    if (result.timed_out) {
-        snprintf(line, sizeof(line), "did not answer within %ld ms; killed", timeout_ms);
-        outcome = MH_CHECK_FAIL;
-    } else if (result.signal) {
-        snprintf(line, sizeof(line), "killed by signal %d", result.signal);
-        outcome = MH_CHECK_FAIL;
-    } else if (result.exit_status == 0) {
-        outcome = MH_CHECK_PASS;
-    } else if (result.exit_status == 2) {
-        outcome = MH_CHECK_WARN;
-    } else {
-        outcome = MH_CHECK_FAIL;
-        if (result.exit_status != 1 || !line[0]) {
-            char detail[MH_CHECK_REASON_MAX + 32];
-
-            snprintf(detail, sizeof(detail), "exited with status %d%s%s", result.exit_status,
-                     line[0] ? ": " : "", line);
-            mh_string_copy(line, sizeof(line), detail);
-        }
-    }
-    if (!line[0])
-        mh_string_copy(line, sizeof(line), outcome == MH_CHECK_PASS ? "passed" : "warned");
+    outcome = mh_check_external_outcome(&result, timeout_ms, line, sizeof(line));
     mh_command_result_free(&result);
     if (mh_check_report_add(report, name, outcome, true, line) < 0) {
         mh_error_set(err, "out of memory");

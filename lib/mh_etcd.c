@@ -33,7 +33,6 @@ static size_t collect(char *data, size_t size, size_t count, void *user);
 static json_t *base64_string(const char *data, size_t length, struct mh_error *err);
 static json_t *int64_string(long long value);
 static int decode(json_t *value, size_t cap, char **out, size_t *length, struct mh_error *err);
-static void printable(const char *text, char *out, size_t size);
 
 int
 mh_etcd_open(struct mh_etcd *etcd, const struct mh_lease_etcd_conf *conf, struct mh_error *err)
@@ -124,7 +123,7 @@ mh_etcd_parse_reply(const char *body, size_t length, long status, struct mh_erro
 
         if (!message && reply)
             message = json_string_value(json_object_get(reply, "error"));
-        printable(message ? message : "no error message", quoted, sizeof(quoted));
+        mh_string_copy_text(quoted, sizeof(quoted), message ? message : "no error message");
         mh_error_set(err, "HTTP status %ld: %s", status, quoted);
         if (reply)
             json_decref(reply);
@@ -358,7 +357,7 @@ mh_etcd_lease_grant(struct mh_etcd *etcd, long ttl_s, long long *id, struct mh_e
         const char *error = json_string_value(json_object_get(reply, "error"));
         char quoted[256];
 
-        printable(error ? error : "no lease ID or TTL in the reply", quoted, sizeof(quoted));
+        mh_string_copy_text(quoted, sizeof(quoted), error ? error : "no lease ID or TTL in the reply");
         mh_error_set(err, "etcd: lease grant failed: %s", quoted);
         goto cleanup;
     }
@@ -574,15 +573,4 @@ decode(json_t *value, size_t cap, char **out, size_t *length, struct mh_error *e
     }
     return mh_base64_decode(json_string_value(value), json_string_length(value), cap, out,
                             length, err);
-}
-
-/* Copy what a remote server said into a message, printable ASCII only. */
-static void
-printable(const char *text, char *out, size_t size)
-{
-    size_t used = 0;
-
-    for (const unsigned char *p = (const unsigned char *)text; *p && used + 1 < size; p++)
-        out[used++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
-    out[used] = '\0';
 }

@@ -424,11 +424,8 @@ probe_maintenance(struct probe *p)
     if (length <= 0)
         return;
     reason[strcspn(reason, "\r\n")] = '\0';
-    for (char *c = reason; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = ' ';
-    }
-    mh_string_copy(p->facts->maintenance_reason, sizeof(p->facts->maintenance_reason), reason);
+    mh_string_copy_text(p->facts->maintenance_reason, sizeof(p->facts->maintenance_reason),
+                        reason);
 }
 
 static void

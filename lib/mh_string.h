@@ -13,6 +13,13 @@ int mh_string_to_long(const char *text, long min, long max, long *out);
  * terminated copy) when src does not fit. */
 int mh_string_copy(char *dst, size_t size, const char *src);
 
+/* Copy untrusted src (an external check's output, a server's message) into
+ * dst as one line of text that is safe in a terminal, syslog and JSON:
+ * control characters become spaces, bytes that are not valid UTF-8 become
+ * '?', and truncation never splits a character. Returns -1 when src was
+ * cut to fit. */
+int mh_string_copy_text(char *dst, size_t size, const char *src);
+
 /* Append src to the string in dst; -1 when it does not fit. */
 int mh_string_append(char *dst, size_t size, const char *src);
 

@@ -544,6 +544,26 @@ report_lines_name_every_check(void **state)
     mh_check_report_free(&report);
 }
 
+/* An external check may print anything; its reason must still reach the
+ * JSON report (jansson refuses strings that are not UTF-8). */
+static void
+report_json_keeps_a_reason_that_is_not_utf8(void **state)
+{
+    struct mh_check_report report = { 0 };
+    json_t *json;
+    (void)state;
+
+    assert_int_equal(mh_check_report_add(&report, "ext", MH_CHECK_FAIL, true,
+                                         "bad \xff\xfe byte \x1b[31m"), 0);
+    json = mh_check_report_to_json(&report);
+    assert_non_null(json);
+    assert_int_equal(json_array_size(json), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json, 0), "reason")),
+                        "bad ?? byte  [31m");
+    json_decref(json);
+    mh_check_report_free(&report);
+}
+
 static void
 unknown_check_names(void **state)
 {
@@ -754,6 +774,7 @@ main(void)
         cmocka_unit_test(severities_apply),
         cmocka_unit_test(facts_needed_follow_the_guest),
         cmocka_unit_test(report_lines_name_every_check),
+        cmocka_unit_test(report_json_keeps_a_reason_that_is_not_utf8),
         cmocka_unit_test(unknown_check_names),
         cmocka_unit_test(external_checks_answer_by_exit_code),
         cmocka_unit_test(external_checks_are_bounded_in_time),

@@ -31,7 +31,7 @@ reply_errors_quote_etcd_printably(void **state)
           "requested lease not found\",\"code\":5}", 404,
           "HTTP status 404: etcdserver: requested lease not found" },
         { "<html>bad gateway</html>", 502, "HTTP status 502: no error message" },
-        { "{\"message\":\"\\u001b[2Jgone\\n\"}", 500, "HTTP status 500: ?[2Jgone?" },
+        { "{\"message\":\"\\u001b[2Jgone\\n\"}", 500, "HTTP status 500:  [2Jgone " },
         { "{\"error\":\"only error\"}", 400, "HTTP status 400: only error" },
         { "", 200, "not a JSON reply: empty" },
         { "[1,2]", 200, "the reply is not a JSON object" },

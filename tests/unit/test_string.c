@@ -47,6 +47,32 @@ copy_reports_truncation(void **state)
 }
 
 static void
+copy_text_keeps_utf8_and_cleans_the_rest(void **state)
+{
+    char out[16];
+    char tiny[5];
+    (void)state;
+    /* Valid UTF-8 passes unchanged. */
+    assert_int_equal(mh_string_copy_text(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac"), 0);
+    assert_string_equal(out, "caf\xc3\xa9 \xe2\x82\xac");
+    /* Controls become spaces; stray, overlong, surrogate, C1 and too-high
+     * sequences become '?'. */
+    assert_int_equal(mh_string_copy_text(out, sizeof(out), "a\tb\nc\x1b["), 0);
+    assert_string_equal(out, "a b c [");
+    assert_int_equal(mh_string_copy_text(out, sizeof(out), "\xff\xc0\x80\xed\xa0\x80"), 0);
+    assert_string_equal(out, "??????");
+    assert_int_equal(mh_string_copy_text(out, sizeof(out), "\xc2\x9b\xf4\x90\x80\x80"), 0);
+    assert_string_equal(out, "??????");
+    assert_int_equal(mh_string_copy_text(out, sizeof(out), "\xe2\x82"), 0);
+    assert_string_equal(out, "??");
+    /* Truncation never splits a character. */
+    assert_int_equal(mh_string_copy_text(tiny, sizeof(tiny), "ab\xe2\x82\xac"), -1);
+    assert_string_equal(tiny, "ab");
+    assert_int_equal(mh_string_copy_text(tiny, 1, "x"), -1);
+    assert_string_equal(tiny, "");
+}
+
+static void
 identifier_accepts_host_names_only(void **state)
 {
     (void)state;
@@ -67,6 +93,7 @@ main(void)
         cmocka_unit_test(to_long_accepts_whole_numbers_in_range),
         cmocka_unit_test(to_long_rejects_garbage_range_and_overflow),
         cmocka_unit_test(copy_reports_truncation),
+        cmocka_unit_test(copy_text_keeps_utf8_and_cleans_the_rest),
         cmocka_unit_test(identifier_accepts_host_names_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
