@@ -252,7 +252,7 @@ run_daemon(const struct options *options)
 {
     struct daemon daemon;
     struct sigaction action;
-    time_t next_pass = 0, next_connect = 0;
+    time_t next_pass = 0, next_connect = 0, next_keepalive = 0;
     bool warned = false;
     int timer, status = EXIT_OK;
 
@@ -321,6 +321,16 @@ run_daemon(const struct options *options)
             daemon.pass_due = false;
             pass(daemon.connection, &daemon.conf, options);
             next_pass = time(NULL) + daemon.conf.agent.interval_s;
+        }
+        /* Passes keep the etcd lease alive too, but its TTL may be
+         * shorter than the interval between them. */
+        if (mh_agent_keepalive_period(&daemon.conf) && time(NULL) >= next_keepalive) {
+            struct mh_error err = { { 0 } };
+
+            if (mh_agent_keepalive(&daemon.conf, &err) < 0)
+                mh_log(&daemon.conf, LOG_WARNING, "%s: lease keepalive: %s", PROGRAM,
+                       err.message);
+            next_keepalive = time(NULL) + mh_agent_keepalive_period(&daemon.conf);
         }
         if (virEventRunDefaultImpl() < 0) {
             fprintf(stderr, "%s: event loop: %s\n", PROGRAM, mh_facts_virt_error());

@@ -66,6 +66,29 @@ mh_agent_pass(virConnectPtr connection, const struct mh_conf *conf, const unsign
     return 0;
 }
 
+int
+mh_agent_keepalive(const struct mh_conf *conf, struct mh_error *err)
+{
+    struct mh_lease_store store;
+    int ret;
+
+    if (!mh_agent_keepalive_period(conf))
+        return 0;
+    if (mh_lease_store_open(&store, &conf->lease, conf->host_id, err) < 0)
+        return -1;
+    ret = mh_lease_store_keepalive(&store, err) < 0 ? -1 : 0;
+    mh_lease_store_close(&store);
+    return ret;
+}
+
+long
+mh_agent_keepalive_period(const struct mh_conf *conf)
+{
+    if (!conf->lease.enabled || conf->lease.backend != MH_LEASE_BACKEND_ETCD)
+        return 0;
+    return conf->lease.etcd.ttl_s / 3 > 0 ? conf->lease.etcd.ttl_s / 3 : 1;
+}
+
 /* One guest: a running one gets a fresh cookie unless a job runs on it
  * (libvirt would make the metadata change wait for the migration); a
  * paused one is reconciled. */

@@ -32,4 +32,13 @@ int mh_agent_pass(virConnectPtr connection, const struct mh_conf *conf, const un
                   mh_agent_notify notify, void *data, struct mh_agent_counts *counts,
                   struct mh_error *err);
 
+/* Refresh this host's etcd lease (nothing for the dir backend or with
+ * leases off). The daemon calls it every third of lease.etcd.ttl_s, which
+ * may be shorter than agent.interval_s. */
+int mh_agent_keepalive(const struct mh_conf *conf, struct mh_error *err);
+
+/* Seconds between keepalives for conf: a third of the etcd TTL (at least
+ * 1), or 0 when there is nothing to keep alive. */
+long mh_agent_keepalive_period(const struct mh_conf *conf);
+
 #endif
