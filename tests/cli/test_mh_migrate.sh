@@ -149,6 +149,32 @@ test_unknown_guest_or_destination_exits_1() {
     assertContains "$(cat "$SANDBOX/err")" "cannot run the checks"
 }
 
+# The cookie carries the lease token from this host's store (and nothing
+# when the guest has no record).
+test_cookie_carries_the_lease_token() {
+    local status uuid=6695eb01-f6a4-8304-79aa-97f2502e193f
+    mkdir -p "$SANDBOX/leases"
+    chmod 0755 "$SANDBOX/leases"
+    printf '{"host_id": "hv-src", "journal": {"enabled": false}, "lease": {"enabled": true, "dir": "%s/leases"}, "checks": {"severity": {"memory": "off", "hypervisor": "off", "cpu-flags": "off"}}}\n' \
+        "$SANDBOX" >"$SANDBOX/conf.json"
+    migrate -c test:///default --dry-run --json test test:///default
+    status=$?
+    assertEquals "no record: $(cat "$SANDBOX/err")" 0 "$status"
+    assertEquals "a cookie" '"hv-src"' "$(cookie_section source.host_id)"
+    assertEquals "no lease section" null "$(cookie_section lease)"
+    printf '{"version": 1, "uuid": "%s", "name": "test", "generation": 3, "owner": "hv-src", "since": "2026-11-23T10:00:00.000Z", "pending": null, "updated": "2026-11-23T10:00:00.000Z", "updated_by": "hv-src", "change": "acquire"}\n' \
+        "$uuid" >"$SANDBOX/leases/$uuid.json"
+    migrate -c test:///default --dry-run --json test test:///default
+    status=$?
+    assertEquals "$(cat "$SANDBOX/err")" 0 "$status"
+    assertEquals '{"owner":"hv-src","generation":3}' "$(cookie_section lease)"
+}
+
+# cookie_section KEY: KEY of the cookie in a --dry-run --json output.
+cookie_section() {
+    tail -n 1 "$SANDBOX/out" | jq -r .cookie | sed 's/^<[^>]*>//; s/<[^>]*>$//' | jq -c ".$1"
+}
+
 # The test driver refuses to migrate, and its source and "destination" are
 # one and the same: both copies seem to run, which only an operator can
 # sort out (exit 4, with what to do).
