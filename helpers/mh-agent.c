@@ -2,6 +2,7 @@
  * etcd lease alive and reconcile guests left paused by a migration: once
  * (for a systemd timer) or as a daemon driven by libvirt events. */
 #include "mh_agent.h"
+#include "mh_agent_watch.h"
 #include "mh_cli.h"
 #include "mh_conf.h"
 #include "mh_error.h"
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROGRAM "mh-agent"
 
@@ -48,6 +50,9 @@ struct daemon {
     int callback_id;
     bool lost;                      /* libvirtd closed the connection */
     bool pass_due;                  /* an event asked for a pass */
+    struct mh_ovsdb ovsdb;          /* the port data watch, when ovsdb_watch >= 0 */
+    int ovsdb_watch;                /* libvirt event handle, -1: not watching */
+    bool ovsdb_lost;                /* ovsdb-server closed it: watch again later */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -67,8 +72,9 @@ usage(FILE *out)
             "to a host that runs it, report any other.\n"
             "\n"
             "Without --once it runs until SIGTERM: a pass at start, after guest lifecycle\n"
-            "events (libvirt events) and every agent.interval_s seconds, reconnecting\n"
-            "when libvirtd restarts. SIGHUP reloads the configuration.\n"
+            "events (libvirt events), after port data changes in OVSDB and every\n"
+            "agent.interval_s seconds, reconnecting when libvirtd restarts. SIGHUP\n"
+            "reloads the configuration.\n"
             "\n"
             "  -c, --connect URI      this host's libvirt (default: libvirt's default URI)\n"
             "  -1, --once             one pass, then exit (for mh-agent-reconcile.timer)\n"
@@ -208,6 +214,53 @@ on_close(virConnectPtr connection, int reason, void *opaque)
     daemon->lost = true;
 }
 
+/* OVSDB says port data changed: cookies should carry it now. */
+static void
+on_ovsdb(int watch, int fd, int events, void *opaque)
+{
+    struct daemon *daemon = opaque;
+    int changed = mh_agent_watch_drain(&daemon->ovsdb);
+
+    (void)watch;
+    (void)fd;
+    (void)events;
+    if (changed > 0)
+        daemon->pass_due = true;
+    else if (changed < 0)
+        daemon->ovsdb_lost = true;
+}
+
+static void
+unwatch_ovsdb(struct daemon *daemon)
+{
+    if (daemon->ovsdb_watch < 0)
+        return;
+    virEventRemoveHandle(daemon->ovsdb_watch);
+    mh_ovsdb_close(&daemon->ovsdb);
+    daemon->ovsdb_watch = -1;
+}
+
+/* Watch OVSDB when there is one; a host without Open vSwitch has nothing
+ * to carry there and only gets the interval. */
+static void
+watch_ovsdb(struct daemon *daemon)
+{
+    struct mh_error err = { { 0 } };
+
+    daemon->ovsdb_lost = false;
+    if (access(daemon->conf.ports.ovsdb_socket, F_OK) < 0)
+        return;
+    if (mh_agent_watch_start(&daemon->ovsdb, &daemon->conf, &err) < 0) {
+        mh_log(&daemon->conf, LOG_WARNING, "%s: %s", PROGRAM, err.message);
+        mh_ovsdb_close(&daemon->ovsdb);
+        return;
+    }
+    daemon->ovsdb_watch = virEventAddHandle(daemon->ovsdb.fd, VIR_EVENT_HANDLE_READABLE, on_ovsdb,
+                                            daemon, NULL);
+    if (daemon->ovsdb_watch < 0)
+        mh_ovsdb_close(&daemon->ovsdb);
+}
+
 /* Wakes the event loop every second so that signals and deadlines are seen. */
 static void
 on_tick(int timer, void *opaque)
@@ -252,13 +305,14 @@ run_daemon(const struct options *options)
 {
     struct daemon daemon;
     struct sigaction action;
-    time_t next_pass = 0, next_connect = 0, next_keepalive = 0;
+    time_t next_pass = 0, next_connect = 0, next_keepalive = 0, next_watch = 0;
     bool warned = false;
     int timer, status = EXIT_OK;
 
     memset(&daemon, 0, sizeof(daemon));
     daemon.options = options;
     daemon.callback_id = -1;
+    daemon.ovsdb_watch = -1;
     if (load_conf(&daemon.conf, options) < 0) {
         mh_conf_free(&daemon.conf);
         return EXIT_ERROR;
@@ -294,6 +348,7 @@ run_daemon(const struct options *options)
                 if (fresh.host_id == fresh.host_id_default)
                     daemon.conf.host_id = daemon.conf.host_id_default;
                 daemon.pass_due = true;
+                unwatch_ovsdb(&daemon);
             } else {
                 mh_conf_free(&fresh);
             }
@@ -317,6 +372,12 @@ run_daemon(const struct options *options)
                 next_connect = now + RECONNECT_S;
             }
         }
+        if (daemon.ovsdb_lost)
+            unwatch_ovsdb(&daemon);
+        if (daemon.ovsdb_watch < 0 && now >= next_watch) {
+            watch_ovsdb(&daemon);
+            next_watch = now + RECONNECT_S;
+        }
         if (daemon.connection && (daemon.pass_due || now >= next_pass)) {
             daemon.pass_due = false;
             pass(daemon.connection, &daemon.conf, options);
@@ -339,6 +400,7 @@ run_daemon(const struct options *options)
         }
     }
     virEventRemoveTimeout(timer);
+    unwatch_ovsdb(&daemon);
     disconnect(&daemon);
     mh_log(&daemon.conf, LOG_NOTICE, "%s: stopped", PROGRAM);
     mh_conf_free(&daemon.conf);

@@ -138,13 +138,21 @@ stamps() {
     grep -c "$GUEST: stamped" "$E2E_ROOT/A/log/agent.out"
 }
 
-test_daemon_restamps_reconnects_and_stops_on_SIGTERM() {
-    local agent before
+test_daemon_restamps_on_port_changes_reconnects_and_stops_on_SIGTERM() {
+    local agent before tap
     _e2e_spawn A agent "$MH_BUILD/mh-agent" --verbose
     agent=$(cat "$E2E_ROOT/A/pid/agent")
     _e2e_wait 30 grep -q "$GUEST: stamped" "$E2E_ROOT/A/log/agent.out"
     assertTrue "first pass stamped: $(cat "$E2E_ROOT/A/log/agent.out")" \
         "grep -q '$GUEST: stamped' '$E2E_ROOT/A/log/agent.out'"
+    # A controller changes the port: the cookie carries it at once, not at
+    # the next interval (60 s).
+    before=$(stamps)
+    tap=$(e2e_virsh A domiflist "$GUEST" | awk '$1 ~ /^vnet/ { print $1 }')
+    e2e_ovs_vsctl A set Interface "$tap" external_ids:ctl-vlan=77
+    _e2e_wait 20 test "$(stamps)" -gt "$before"
+    assertContains "re-stamped on the OVSDB change" \
+        "$(e2e_virsh A metadata "$GUEST" urn:migrate-hooks:cookie:1)" '"ctl-vlan":"77"'
     before=$(stamps)
     _e2e_stop A "$(cat "$E2E_ROOT/A/pid/libvirtd")"
     restart_libvirtd A
