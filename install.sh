@@ -28,7 +28,7 @@ PACKAGES_BUILD="make gcc clang pkg-config libjansson-dev libxml2-dev libvirt-dev
     libcurl4-openssl-dev libssl-dev libcmocka-dev libclang-rt-14-dev"
 PACKAGES_RUN="libjansson4 libxml2 libcurl4 libssl3 libvirt0 libvirt-daemon-system
     libvirt-clients qemu-system-x86 openvswitch-switch etcd-server etcd-client"
-PACKAGES_TEST="shunit2 iproute2 util-linux procps psmisc python3 libxml2-utils tmux
+PACKAGES_TEST="shunit2 jq iproute2 util-linux procps psmisc python3 libxml2-utils tmux
     xmlstarlet hyperfine groff-base man-db debhelper dpkg-dev fakeroot lintian rpm
     valgrind"
 

@@ -42,15 +42,16 @@ printf '{}\n' >"$SANDBOX/empty.json"
 chmod 0644 "$SANDBOX/empty.json"
 ALL_OFF=$("$MH_BUILD/mh-check" --list --config-file "$SANDBOX/empty.json" |
     awk 'NR > 1 { printf "%s\"%s\": \"off\"", (NR > 2 ? ", " : ""), $1 }')
-cc -O2 -o "$SANDBOX/bench_run" "$MH_TOP/bench/bench_run.c" || exit 1
+[ -x "$MH_BUILD/mh-bench" ] || { echo "build first: make bench" >&2; exit 1; }
 
 # time_calls CONFIG XML OPERATION: median milliseconds of a call over
-# ITERATIONS calls in one sandbox (bench_run.c spawns them, so no shell
-# cost is counted).
+# ITERATIONS calls in one sandbox (mh-bench spawns them, so no shell cost
+# is counted).
 time_calls() {
     mh_config "$1"
     rm -f "$SANDBOX/etc/conf.d/00-sandbox.json" "$SANDBOX/state/journal.jsonl"
-    mh_in_sandbox "$SANDBOX/bench_run" "$ITERATIONS" "$2" "$MH_BUILD/migrate-hooks" vm1 "$3" begin -
+    mh_in_sandbox "$MH_BUILD/mh-bench" -n "$ITERATIONS" -i "$2" \
+        "call=$MH_BUILD/migrate-hooks vm1 $3 begin -" | awk 'NR == 2 { print $(NF - 2) }'
 }
 
 # A first call fills the QEMU version cache, as it would on a host.

@@ -8,8 +8,9 @@
  *   mh-bench [-n ROUNDS] [-w WARMUP] [-i INPUT] 'LABEL=PROGRAM ARG...' ...
  *
  * PROGRAM is executed directly (no shell; arguments split on spaces) with
- * INPUT on stdin (or /dev/null) and stdout/stderr to /dev/null. A command
- * that exits non-zero is reported, since a failing run is not a measurement.
+ * INPUT on stdin (or /dev/null) and stdout/stderr to /dev/null; a last word
+ * "<FILE" gives that command its own stdin. A command that exits non-zero
+ * is reported, since a failing run is not a measurement.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 struct command {
     char *label;
     char *argv[MAX_ARGS];
+    const char *input;          /* its own stdin ("<FILE"), or NULL */
     double *samples;
     int failures;
     int last_status;
@@ -59,7 +61,8 @@ run_once(struct command *command, const char *input)
         exit(1);
     }
     if (pid == 0) {
-        int in = open(input ? input : "/dev/null", O_RDONLY);
+        const char *path = command->input ? command->input : input;
+        int in = open(path ? path : "/dev/null", O_RDONLY);
         int out = open("/dev/null", O_WRONLY);
         if (in < 0 || out < 0)
             _exit(126);
@@ -92,7 +95,7 @@ main(int argc, char **argv)
         case 'w': warmup = atoi(optarg); break;
         case 'i': input = optarg; break;
         default:
-            fprintf(stderr, "usage: mh-bench [-n ROUNDS] [-w WARMUP] [-i INPUT] 'LABEL=PROGRAM ARG...'...\n");
+            fprintf(stderr, "usage: mh-bench [-n ROUNDS] [-w WARMUP] [-i INPUT] 'LABEL=PROGRAM ARG... [<FILE]'...\n");
             return 64;
         }
     }
@@ -113,8 +116,12 @@ main(int argc, char **argv)
         }
         *equals = '\0';
         c->label = spec;
-        for (char *word = strtok(equals + 1, " "); word && n < MAX_ARGS - 1; word = strtok(NULL, " "))
-            c->argv[n++] = word;
+        for (char *word = strtok(equals + 1, " "); word && n < MAX_ARGS - 1; word = strtok(NULL, " ")) {
+            if (word[0] == '<')
+                c->input = word + 1;
+            else
+                c->argv[n++] = word;
+        }
         c->samples = calloc((size_t)rounds, sizeof(double));
     }
     for (int r = 0; r < warmup; r++) {

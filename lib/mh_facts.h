@@ -158,8 +158,9 @@ int mh_facts_qemu_version(const char *root, const char *emulator, const char *st
                           unsigned long *version, struct mh_error *err);
 
 /* Names of the Open vSwitch bridges, asked of OVSDB at socket_path with one
- * JSON-RPC select (RFC 7047), waiting at most timeout_ms. Returns 0, or -1
- * with the reason. Stopgap until lib/mh_ovsdb (the ports work) lands. */
+ * select (RFC 7047), waiting at most timeout_ms. Returns 0; 1 when Open
+ * vSwitch is not running (bridges known and empty, err says so); -1 with
+ * the reason. */
 int mh_facts_ovs_bridges(const char *socket_path, long timeout_ms, struct mh_names *bridges,
                          struct mh_error *err);
 

@@ -81,10 +81,12 @@ mh_ovsdb_connect(struct mh_ovsdb *db, const char *socket_path, long timeout_ms,
             continue;
         }
         if (errno != EINPROGRESS) {
+            bool absent = errno == ENOENT || errno == ECONNREFUSED;
+
             mh_error_set_errno(err, errno, "cannot connect to ovsdb-server at %s%s", socket_path,
-                               errno == ENOENT || errno == ECONNREFUSED ? " (is it running?)" : "");
+                               absent ? " (is it running?)" : "");
             mh_ovsdb_close(db);
-            return -1;
+            return absent ? -2 : -1;
         }
         if (wait_fd(db, POLLOUT, &budget, err) < 0)
             return -1;

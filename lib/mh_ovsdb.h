@@ -44,8 +44,10 @@ struct mh_ovsdb {
 };
 
 /* Connect to ovsdb-server at socket_path within timeout_ms (and within the
- * hook's deadline, whichever is sooner). db is filled either way and must
- * be closed with mh_ovsdb_close(). */
+ * hook's deadline, whichever is sooner). Returns 0; -2 when nothing listens
+ * there (no socket file, or a stale one: Open vSwitch is not running); -1
+ * for anything else. db is filled either way and must be closed with
+ * mh_ovsdb_close(). */
 int mh_ovsdb_connect(struct mh_ovsdb *db, const char *socket_path, long timeout_ms,
                      struct mh_error *err);
 

@@ -107,8 +107,15 @@ mh_test_ovsdb_start(struct mh_test_ovsdb *server)
     }
     if (server->pid < 0)
         return -1;
+    /* Ready when it accepts a connection: the socket file appears before
+     * ovsdb-server listens on it, and a loaded machine shows the gap. */
     for (int i = 0; i < 500; i++) {
-        if (access(server->socket, F_OK) == 0)
+        struct mh_error ignored = { { 0 } };
+        struct mh_ovsdb probe;
+        int connected = mh_ovsdb_connect(&probe, server->socket, 100, &ignored);
+
+        mh_ovsdb_close(&probe);
+        if (connected == 0)
             break;
         nanosleep(&pause, NULL);
     }

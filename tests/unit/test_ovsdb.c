@@ -330,7 +330,7 @@ connect_reports_missing_and_reaches_a_listener(void **state)
     (void)state;
 
     MH_TEST_PRINT(path, "%s/db.sock", dir);
-    assert_int_equal(mh_ovsdb_connect(&db, path, 500, &err), -1);
+    assert_int_equal(mh_ovsdb_connect(&db, path, 500, &err), -2);
     assert_non_null(strstr(err.message, path));
     assert_non_null(strstr(err.message, "is it running?"));
     mh_ovsdb_close(&db);
