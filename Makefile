@@ -7,6 +7,7 @@ DOCDIR        ?= $(PREFIX)/share/doc/migrate-hooks
 SYSCONFDIR    ?= /etc
 LOCALSTATEDIR ?= /var
 HOOKDIR       ?= $(SYSCONFDIR)/libvirt/hooks
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR       ?=
 CFLAGS        ?= -O2 -g
 PKG_CONFIG    ?= pkg-config
@@ -122,6 +123,11 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 $(wildcard packaging/man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(wildcard packaging/man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for unit in $(wildcard etc/systemd/*.service etc/systemd/*.timer); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$unit >$(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/} || exit 1; \
+	done
 
 clean:
 	rm -rf $(B)

@@ -71,6 +71,15 @@ static const struct mh_conf_field cookie_fields[] = {
     { .key = NULL },
 };
 
+static const struct mh_conf_field agent_fields[] = {
+    { .key = "interval_s", .type = MH_CONF_INT, .offset = offsetof(struct mh_conf_agent, interval_s),
+      .min = 5, .max = 86400 },
+    { .key = "stamp", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf_agent, stamp) },
+    { .key = "reconcile", .type = MH_CONF_BOOL, .offset = offsetof(struct mh_conf_agent, reconcile) },
+    { .key = "peer_uri", .type = MH_CONF_STRING, .offset = offsetof(struct mh_conf_agent, peer_uri) },
+    { .key = NULL },
+};
+
 /* The top level. Each part of migrate-hooks adds its section here. */
 static const struct mh_conf_field top_fields[] = {
     { .key = "host_id", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, host_id),
@@ -91,6 +100,8 @@ static const struct mh_conf_field top_fields[] = {
       .fields = mh_ports_conf_fields },
     { .key = "lease", .type = MH_CONF_CUSTOM, .offset = offsetof(struct mh_conf, lease),
       .parse = mh_lease_conf_parse },
+    { .key = "agent", .type = MH_CONF_SECTION, .offset = offsetof(struct mh_conf, agent),
+      .fields = agent_fields },
     { .key = NULL },
 };
 
@@ -378,6 +389,10 @@ set_defaults(struct mh_conf *conf)
     conf->cookie.policy = MH_COOKIE_ALLOW;
     mh_ports_conf_defaults(&conf->ports);
     mh_lease_conf_defaults(&conf->lease);
+    conf->agent.interval_s = 60;
+    conf->agent.stamp = true;
+    conf->agent.reconcile = true;
+    conf->agent.peer_uri = "qemu+ssh://{host}/system";
 }
 
 static int

@@ -76,6 +76,14 @@ struct mh_conf_ports {
     const char *pending_dir;        /* not configurable; tests move it */
 };
 
+/* Section "agent": mh-agent (docs/migrate.md). */
+struct mh_conf_agent {
+    long interval_s;                /* re-stamp, reconcile and keep leases alive this often */
+    bool stamp;                     /* keep the cookies of running guests fresh */
+    bool reconcile;                 /* resolve guests left paused by a migration */
+    const char *peer_uri;           /* libvirt URI of another host, "{host}" is its host id */
+};
+
 struct mh_conf {
     /* Merged document. String fields point into it (or at static defaults)
      * and stay valid until mh_conf_free(). */
@@ -93,6 +101,7 @@ struct mh_conf {
     struct mh_conf_cookie cookie;
     struct mh_conf_ports ports;
     struct mh_lease_conf lease;     /* ownership leases (mh_lease_conf.h) */
+    struct mh_conf_agent agent;
 
     char host_id_default[65];       /* the host name, when host_id is unset */
 };

@@ -7,6 +7,9 @@
 #include "mh_facts.h"
 #include "mh_facts_virt.h"
 #include "mh_guest.h"
+#include "mh_lease_record.h"
+#include "mh_lease_store.h"
+#include "mh_ports.h"
 #include "mh_string.h"
 
 #include <libvirt/virterror.h>
@@ -16,12 +19,17 @@
 
 static int build_source(const struct mh_stamp_context *context, json_t **section,
                         struct mh_error *err);
+static int build_lease(const struct mh_stamp_context *context, json_t **section,
+                       struct mh_error *err);
+static int build_ports(const struct mh_stamp_context *context, json_t **section,
+                       struct mh_error *err);
 static int load_key(const struct mh_conf *conf, struct mh_cookie_key **key, struct mh_error *err);
 
-/* One row per section of the cookie (docs/cookie.md). The lease and port
- * data modules add theirs here. */
+/* One row per section of the cookie (docs/cookie.md). */
 const struct mh_stamp_section mh_stamp_sections[] = {
     { "source", build_source },
+    { "lease", build_lease },
+    { "ports", build_ports },
 };
 
 const size_t mh_stamp_section_count = sizeof(mh_stamp_sections) / sizeof(mh_stamp_sections[0]);
@@ -195,6 +203,51 @@ build_source(const struct mh_stamp_context *context, json_t **section, struct mh
 cleanup:
     mh_facts_free(&facts);
     return ret;
+}
+
+/* The lease token (docs/leases.md): what this host's store says of the
+ * guest now, so that the destination can tell a stale source. Nothing
+ * when leases are off or the guest has no record yet. */
+static int
+build_lease(const struct mh_stamp_context *context, json_t **section, struct mh_error *err)
+{
+    struct mh_lease_store store;
+    struct mh_lease_record record;
+    bool missing = false;
+    int ret = -1;
+
+    if (!context->conf->lease.enabled)
+        return 0;
+    if (mh_lease_store_open(&store, &context->conf->lease, context->conf->host_id, err) < 0)
+        return -1;
+    if (mh_lease_store_find(&store, context->guest->uuid, &record, &missing, err) < 0) {
+        ret = missing ? 0 : -1;
+        goto cleanup;
+    }
+    *section = mh_lease_token_to_json(&record);
+    if (!*section) {
+        mh_error_set(err, "out of memory");
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    mh_lease_store_close(&store);
+    return ret;
+}
+
+/* Port data of the guest's NICs (docs/ports.md); nothing when no NIC has
+ * any to carry. */
+static int
+build_ports(const struct mh_stamp_context *context, json_t **section, struct mh_error *err)
+{
+    if (mh_ports_collect(context->conf, context->domain_xml, section, err) < 0)
+        return -1;
+    if (json_object_size(*section) == 0) {
+        json_decref(*section);
+        *section = NULL;
+    }
+    return 0;
 }
 
 static int
