@@ -85,7 +85,8 @@ test_ovs_bridge_is_looked_up_in_a_real_ovsdb() {
     assertContains "$(cat "$SANDBOX/err")" "bridges: the destination has no OVS bridge br0"
     ovs-vsctl --db="unix:$db/db.sock" --no-wait add-br br0
     mh_domain_xml vm1 | mh_hook vm1 migrate begin -
-    assertEquals "with br0 in OVSDB: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "with br0 in OVSDB: $(cat "$SANDBOX/err")" 0 "$status"
     assertContains "$(last_journal)" '"outcome":"ok"'
 }
 
@@ -117,7 +118,8 @@ test_forged_cookie_is_refused_when_a_key_is_configured() {
 
     mh_domain_xml_with vm1 "$(mh_cookie_element "$(cookie_json hv-a mig-42)" "$SANDBOX/etc/cluster.key")" |
         mh_hook vm1 migrate begin -
-    assertEquals "signed with the cluster key: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "signed with the cluster key: $(cat "$SANDBOX/err")" 0 "$status"
     assertContains "$(last_journal)" '"migration_id":"mig-42"'
     assertContains "$(last_journal)" '"authenticated":true'
 }

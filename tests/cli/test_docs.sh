@@ -112,7 +112,8 @@ test_example_check_is_shipped_disabled() {
     assertFalse "no execute bit in the tree" "[ -x '$EXAMPLE_CHECK' ]"
     install_example_check 0644 101
     guest_with_a_file_disk | mh_hook vm1 migrate begin -
-    assertEquals "skipped while not executable: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "skipped while not executable: $(cat "$SANDBOX/err")" 0 "$status"
     assertNotContains "$(cat "$SANDBOX/state/journal.jsonl" 2>/dev/null)" "50-disk-space"
 }
 
@@ -127,9 +128,11 @@ test_example_check_refuses_a_guest_on_a_full_filesystem() {
 test_example_check_passes_when_there_is_room() {
     install_example_check 0755 0
     guest_with_a_file_disk | mh_hook vm1 migrate begin -
-    assertEquals "$(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "$(cat "$SANDBOX/err")" 0 "$status"
     mh_domain_xml vm1 | mh_hook vm1 migrate begin -
-    assertEquals "a guest without file disks: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "a guest without file disks: $(cat "$SANDBOX/err")" 0 "$status"
 }
 
 # The AppArmor snippet parses inside Debian's libvirtd profile, with the
@@ -145,7 +148,8 @@ test_apparmor_snippet_parses_in_the_libvirtd_profile() {
     echo 'include if exists <local/usr.sbin.libvirtd.migrate-hooks>' >"$dir/local/usr.sbin.libvirtd"
     apparmor_parser -Q -K --config-file /dev/null -I "$dir" -I /etc/apparmor.d \
         /etc/apparmor.d/usr.sbin.libvirtd >/dev/null 2>"$dir/err"
-    assertEquals "apparmor_parser: $(grep -v 'Cache read' "$dir/err")" 0 $?
+    status=$?
+    assertEquals "apparmor_parser: $(grep -v 'Cache read' "$dir/err")" 0 "$status"
 }
 
 . "$MH_TOP/tests/shunit.sh"

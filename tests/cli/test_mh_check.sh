@@ -38,7 +38,8 @@ result_of() {
 
 test_all_pass_exits_0_with_a_table() {
     check -c "$SOURCE" test:///default small
-    assertEquals "exit: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "exit: $(cat "$SANDBOX/err")" 0 "$status"
     assertEquals "header" "CHECK            RESULT REASON" "$(head -n 1 "$SANDBOX/out")"
     assertEquals "networks" pass "$(result_of networks)"
     assertEquals "libvirt" pass "$(result_of libvirt-version)"

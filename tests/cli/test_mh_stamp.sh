@@ -32,7 +32,8 @@ node_with() {
 
 test_stamps_named_guests_and_all() {
     stamp -c test:///default test
-    assertEquals "exit: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "exit: $(cat "$SANDBOX/err")" 0 "$status"
     assertTrue "$(cat "$SANDBOX/out")" \
         "grep -Eq '^test: stamped, migration id [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-' '$SANDBOX/out'"
     stamp -c "$(node_with '')" --all
@@ -67,7 +68,8 @@ test_dry_run_cookie_is_accepted_by_the_hook() {
     mh_config "{\"cookie\": {\"key_file\": \"$MH_CONF_DIR/cluster.key\", \"policy\": \"refuse\"},
                 \"checks\": {\"severity\": {\"hypervisor\": \"off\"}}}"
     mh_domain_xml_with vm1 "$element" | mh_hook vm1 migrate begin -
-    assertEquals "accepted: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "accepted: $(cat "$SANDBOX/err")" 0 "$status"
     assertContains "$(tail -n 1 "$SANDBOX/state/journal.jsonl")" '"source_host":"hv-src","authenticated":true'
 
     printf 'another-key-another-key-another-key\n' >"$SANDBOX/etc/cluster.key"
@@ -81,7 +83,8 @@ test_show_decodes_and_checks_a_guests_cookie() {
     json='{"migration_id":"mig-7","stamped":"2026-11-23T10:00:00.000Z","source":{"host_id":"hv-a"},"lease":{"token":"t"}}'
     uri=$(node_with "$(mh_cookie_element "$json" "$SANDBOX/cluster.key")")
     stamp -c "$uri" --show small
-    assertEquals "exit: $(cat "$SANDBOX/err")" 0 $?
+    status=$?
+    assertEquals "exit: $(cat "$SANDBOX/err")" 0 "$status"
     assertContains "$(cat "$SANDBOX/out")" "migration id: mig-7"
     assertContains "$(cat "$SANDBOX/out")" "source host:  hv-a"
     assertContains "$(cat "$SANDBOX/out")" "signature:    valid HMAC"

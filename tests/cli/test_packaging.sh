@@ -49,7 +49,8 @@ test_rpm_spec_parses_and_builds_with_every_file_listed() {
     rpmspec -P "$MH_TOP/packaging/rpm/migrate-hooks.spec" >/dev/null 2>&1
     assertEquals "rpmspec -P" 0 $?
     "$MH_TOP/packaging/build-rpm.sh" >/dev/null 2>"$MH_BUILD/rpm.err"
-    assertEquals "rpmbuild: $(tail -5 "$MH_BUILD/rpm.err")" 0 $?
+    status=$?
+    assertEquals "rpmbuild: $(tail -5 "$MH_BUILD/rpm.err")" 0 "$status"
 }
 
 . "$MH_TOP/tests/shunit.sh"
