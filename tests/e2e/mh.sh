@@ -134,3 +134,11 @@ mh_e2e_cookie_set() {
     e2e_virsh "$host" metadata "$guest" --uri urn:migrate-hooks:cookie:1 --key mh --live \
         --set "<cookie version=\"$version\"$hmac>$text</cookie>"
 }
+
+# mh_e2e_lease HOST GUEST [JQ_ARGS...]: GUEST's lease record as mh-lease on
+# HOST shows it (--json), through jq -c JQ_ARGS (default: .).
+mh_e2e_lease() {
+    local host=$1 guest=$2
+    shift 2
+    mh_e2e_run "$host" mh-lease show --json "$guest" | jq -c "${@:-.}"
+}

@@ -30,46 +30,38 @@ setUp() {
     mh_e2e_journal_reset A B
 }
 
-# lease HOST [JQ_ARGS...]: the guest's lease record as mh-lease on HOST
-# shows it (--json), through jq -c JQ_ARGS (default: .).
-lease() {
-    local host=$1
-    shift
-    mh_e2e_run "$host" mh-lease show --json "$GUEST" | jq -c "${@:-.}"
-}
-
 # migrate SRC DST [virsh migrate options]: stamp on SRC, then migrate.
 migrate() {
     mh_e2e_stamp "$1" "$GUEST" >/dev/null && e2e_migrate "$1" "$2" "$GUEST" "${@:3}"
 }
 
 test_start_acquires_and_migration_hands_the_lease_over() {
-    assertEquals "the start on A acquired the lease" '"A"' "$(lease B .owner)"
+    assertEquals "the start on A acquired the lease" '"A"' "$(mh_e2e_lease B "$GUEST" .owner)"
     migrate A B
     assertEquals "migrate A to B" 0 $?
     assertEquals running "$(mh_e2e_state B "$GUEST")"
     assertEquals "owner B, nothing pending" '{"owner":"B","pending":null}' \
-        "$(lease A '{owner, pending}')"
+        "$(mh_e2e_lease A "$GUEST" '{owner, pending}')"
     assertContains "A journaled the hand-over" "$(mh_e2e_journal A --guest "$GUEST" --json)" \
         '"lease":{"backend":"dir","operation":"hand-over","transition":"handed-over","owner":"B"'
 }
 
 test_start_on_the_other_host_is_refused() {
     local output since
-    since=$(lease A -r .since)
+    since=$(mh_e2e_lease A "$GUEST" -r .since)
     output=$(e2e_virsh A start "$GUEST" 2>&1)
     assertNotEquals "start on A refused while B owns it" 0 $?
     assertContains "$output" "guest $GUEST is owned by host B (since $since); use mh-lease break after fencing B"
     assertNotEquals running "$(mh_e2e_state A "$GUEST")"
     assertEquals "still running on B" running "$(mh_e2e_state B "$GUEST")"
-    assertEquals '"B"' "$(lease A .owner)"
+    assertEquals '"B"' "$(mh_e2e_lease A "$GUEST" .owner)"
 }
 
 test_migrating_back_hands_it_to_the_source_again() {
     migrate B A
     assertEquals "migrate B to A" 0 $?
     assertEquals running "$(mh_e2e_state A "$GUEST")"
-    assertEquals '{"owner":"A","pending":null}' "$(lease B '{owner, pending}')"
+    assertEquals '{"owner":"A","pending":null}' "$(mh_e2e_lease B "$GUEST" '{owner, pending}')"
 }
 
 test_migration_that_dies_on_the_destination_leaves_the_source_owner() {
@@ -80,7 +72,7 @@ test_migration_that_dies_on_the_destination_leaves_the_source_owner() {
     (migrate A B --bandwidth 1 >"$job.out" 2>&1; echo $? >"$job.rc") &
     _e2e_wait 30 jq -e '.pending.confirmed == true' "$LEASES"/*.json
     assertEquals "B confirmed its reservation" '{"host":"B","confirmed":true}' \
-        "$(lease A '.pending | {host, confirmed}')"
+        "$(mh_e2e_lease A "$GUEST" '.pending | {host, confirmed}')"
     _e2e_wait 30 test -s "$pid_file"
     pid=$(cat "$pid_file" 2>/dev/null)
     assertTrue "B's QEMU runs (pid '$pid')" "_e2e_ours B '$pid'"
@@ -93,13 +85,13 @@ test_migration_that_dies_on_the_destination_leaves_the_source_owner() {
     # B's libvirt runs stopped end / release end for the dead QEMU.
     _e2e_wait 20 jq -e '.pending == null' "$LEASES"/*.json
     assertEquals "A still owns it, nothing pending" '{"owner":"A","pending":null}' \
-        "$(lease A '{owner, pending}')"
+        "$(mh_e2e_lease A "$GUEST" '{owner, pending}')"
     assertContains "B dropped its reservation" "$(mh_e2e_journal B --guest "$GUEST" --json)" \
         '"operation":"drop-pending"'
     # And the guest can still move.
     migrate A B
     assertEquals "a later migration works" 0 $?
-    assertEquals '"B"' "$(lease A .owner)"
+    assertEquals '"B"' "$(mh_e2e_lease A "$GUEST" .owner)"
 }
 
 test_eight_concurrent_migrations_both_ways_end_with_the_right_owners() {
@@ -155,7 +147,7 @@ test_after_its_host_dies_mh_lease_break_frees_the_guest() {
     e2e_virsh A start "$GUEST" >/dev/null
     assertEquals "start on A after the break" 0 $?
     assertEquals running "$(mh_e2e_state A "$GUEST")"
-    assertEquals '"A"' "$(lease A .owner)"
+    assertEquals '"A"' "$(mh_e2e_lease A "$GUEST" .owner)"
 }
 
 . "$MH_TOP/tests/shunit.sh"

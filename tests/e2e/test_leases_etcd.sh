@@ -67,21 +67,15 @@ setUp() {
     mh_e2e_journal_reset A B
 }
 
-lease() {
-    local host=$1
-    shift
-    mh_e2e_run "$host" mh-lease show --json "$GUEST" | jq -c "${@:-.}"
-}
-
 test_etcd_lease_is_handed_over_with_the_guest() {
     local output
     assertEquals "the start on A acquired it; B reads it from the same etcd" '"A"' \
-        "$(lease B .owner)"
+        "$(mh_e2e_lease B "$GUEST" .owner)"
     mh_e2e_stamp A "$GUEST" >/dev/null
     e2e_migrate A B "$GUEST"
     assertEquals "migrate A to B" 0 $?
     assertEquals running "$(mh_e2e_state B "$GUEST")"
-    assertEquals '{"owner":"B","pending":null}' "$(lease A '{owner, pending}')"
+    assertEquals '{"owner":"B","pending":null}' "$(mh_e2e_lease A "$GUEST" '{owner, pending}')"
     output=$(e2e_virsh A start "$GUEST" 2>&1)
     assertNotEquals "start on A refused" 0 $?
     assertContains "$output" "guest $GUEST is owned by host B (since "
@@ -103,7 +97,7 @@ test_hung_etcd_refuses_the_migration_in_time() {
     assertNotEquals running "$(mh_e2e_state A "$GUEST")"
     _e2e_wait 10 etcd_answers
     assertEquals "B still owns it, nothing pending" '{"owner":"B","pending":null}' \
-        "$(lease B '{owner, pending}')"
+        "$(mh_e2e_lease B "$GUEST" '{owner, pending}')"
 }
 
 test_dead_owner_expires_after_the_ttl() {
@@ -119,7 +113,7 @@ test_dead_owner_expires_after_the_ttl() {
     # Within ttl_s (plus etcd's own slack) B's ownership is gone.
     _e2e_wait $((TTL_S * 3)) e2e_virsh A start "$GUEST"
     assertEquals "A started it without mh-lease break" running "$(mh_e2e_state A "$GUEST")"
-    assertEquals '"A"' "$(lease A .owner)"
+    assertEquals '"A"' "$(mh_e2e_lease A "$GUEST" .owner)"
 }
 
 . "$MH_TOP/tests/shunit.sh"
