@@ -16,12 +16,13 @@
 # default configuration under 3x.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/cli/lib.sh"
 rounds=${1:-300}
 hook=$top/build/migrate-hooks
 input=$top/bench/data/domain-10k.xml
 sandbox=$(mktemp -d /tmp/mh-bench.XXXXXX)
 trap 'rm -rf "$sandbox"' EXIT
-mkdir -p /etc/migrate-hooks /var/lib/migrate-hooks
+mkdir -p "$MH_CONF_DIR" "$MH_STATE_DIR"
 
 # The checks that judge this machine (no KVM here, no br0, no disk images)
 # still run, at their full cost, but only warn: a refusal is not the path
@@ -36,15 +37,11 @@ make_config() {
 }
 
 # in_sandbox NAME COMMAND...: COMMAND with NAME's configuration and state
-# mounted where the hook looks for them.
+# mounted where the hook looks for them (tests/cli/lib.sh's sandbox).
 in_sandbox() {
     local name=$1
     shift
-    unshare --mount -- /bin/sh -c '
-        mount --make-rprivate / &&
-        mount --bind "$0/etc" /etc/migrate-hooks &&
-        mount --bind "$0/state" /var/lib/migrate-hooks &&
-        exec "$@"' "$sandbox/$name" "$@"
+    SANDBOX=$sandbox/$name mh_in_sandbox "$@"
 }
 
 make_config default ''

@@ -39,20 +39,6 @@ struct loaded {
     struct mh_rewrite_rules *rules;
 };
 
-static char *
-slurp(const char *path, size_t *length)
-{
-    struct mh_error err = { { 0 } };
-    FILE *file = fopen(path, "r");
-    char *data = NULL;
-
-    if (!file)
-        return NULL;
-    assert_int_equal(mh_file_read_fd(fileno(file), 64 << 20, &data, length, &err), 0);
-    fclose(file);
-    return data;
-}
-
 /* Load config text as the hook would; -1 with err on a refused config. */
 static int
 load_rules(struct loaded *loaded, const char *text, size_t length, struct mh_error *err)
@@ -149,13 +135,13 @@ run_case(const char *name)
     int ret;
 
     MH_TEST_PRINT(path, "%s/%s/config.json", CORPUS, name);
-    config = slurp(path, &config_length);
+    config = mh_test_slurp_if_there(path, &config_length);
     MH_TEST_PRINT(path, "%s/%s/input.xml", CORPUS, name);
-    input = slurp(path, &input_length);
+    input = mh_test_slurp_if_there(path, &input_length);
     MH_TEST_PRINT(path, "%s/%s/expected.xml", CORPUS, name);
-    expected = slurp(path, &expected_length);
+    expected = mh_test_slurp_if_there(path, &expected_length);
     MH_TEST_PRINT(path, "%s/%s/error", CORPUS, name);
-    error_text = slurp(path, &error_length);
+    error_text = mh_test_slurp_if_there(path, &error_length);
     if (!config || !input)
         fail_msg("%s: needs config.json and input.xml", name);
     if (error_text) {
@@ -262,8 +248,7 @@ sweep_is_safe_faithful_and_idempotent(void **state)
         char *config;
 
         MH_TEST_PRINT(path, "%s/%s.json", SWEEP, configs[c]);
-        config = slurp(path, &config_length);
-        assert_non_null(config);
+        config = mh_test_slurp(path, &config_length);
         if (load_rules(&loaded, config, config_length, &err) < 0)
             fail_msg("%s: %s", path, err.message);
         dir = opendir(SWEEP);
@@ -278,7 +263,7 @@ sweep_is_safe_faithful_and_idempotent(void **state)
                 continue;
             documents++;
             MH_TEST_PRINT(path, "%s/%s", SWEEP, entry->d_name);
-            input = slurp(path, &input_length);
+            input = mh_test_slurp(path, &input_length);
             if (rewrite_text(loaded.rules, input, input_length, &result, &err) < 0)
                 fail_msg("%s with %s: %s", entry->d_name, configs[c], err.message);
             if (!result.changed) {
