@@ -7,9 +7,10 @@
  *   library  acquire + release through lib/ (store opened per operation,
  *            as each hook call does)
  *   hook     the hook's prepare begin + release end with leases on
- *   writes   dir backend: two crash-safe file replacements (write, fsync,
- *            rename, fsync of the directory), the least acquire+release
- *            can cost on that file system
+ *   classic  dir backend, for comparison: the same two changes written
+ *            the classic crash-safe way (a new temporary file, fsync,
+ *            rename, fsync of the directory) that the backend's in-place
+ *            spare and swap replace (lib/mh_lease_dir.c)
  * and prints min / median / max in ms and the medians as ratios to noop. */
 #include "mh_conf.h"
 #include "mh_error.h"
@@ -135,7 +136,7 @@ main(int argc, char **argv)
     struct mh_error err = { { 0 } };
     struct mh_conf conf;
     struct series noop = { "noop", NULL, 0 }, library = { "library", NULL, 0 },
-                  pair = { "hook", NULL, 0 }, writes = { "writes", NULL, 0 };
+                  pair = { "hook", NULL, 0 }, writes = { "classic", NULL, 0 };
     bool dir;
     long count;
     double floor;

@@ -1,16 +1,26 @@
 /* mh_lease_dir.c - the "dir" lease backend: one JSON record per guest in a
  * directory, local or on storage shared by the cluster (NFS).
  *
- * DIR/UUID.json  the record, replaced whole (temporary file, fsync, rename,
- *                fsync of the directory: a crash leaves the old or the new
- *                one, never a mix), so readers need no lock.
+ * DIR/UUID.json  the record. Replaced crash-safe: the new record is written
+ *                whole and flushed under another name, that name is swapped
+ *                with (or renamed over) the record, the directory flushed.
+ *                A crash leaves the old or the new record, never a mix.
+ * DIR/UUID.next  the spare the next record is written into: after a swap
+ *                it holds the previous record. Written in place at a size
+ *                that rarely changes, a flush of it is a flush of its data
+ *                alone, without a file system journal commit: a change
+ *                costs one data flush and one directory flush, not two
+ *                flushes of each (see replace_record).
  * DIR/UUID.lock  empty; writers hold an exclusive OFD lock on it from read
- *                to write. The record itself cannot carry the lock because
- *                rename replaces its inode. Lock files are never removed:
- *                removing one while another process waits on it would let
- *                two writers in at once. OFD locks are released by the
- *                kernel when their holder dies, and NFS (v4, or v3 with
- *                lockd) carries them to the server. */
+ *                to write, readers of a record they will not change a
+ *                shared one (the spare they could have opened as the
+ *                record just before a swap is rewritten in place by the
+ *                next writer). The record itself cannot carry the lock
+ *                because the swap changes its inode. Lock files are never
+ *                removed: removing one while another process waits on it
+ *                would let two writers in at once. OFD locks are released
+ *                by the kernel when their holder dies, and NFS (v4, or v3
+ *                with lockd) carries them to the server. */
 #include "mh_error.h"
 #include "mh_file.h"
 #include "mh_lease_conf.h"
@@ -31,6 +41,9 @@
 
 /* More records than this in one directory is not a lease directory. */
 #define MAX_RECORDS 100000
+/* Records are padded with spaces to a multiple of this: the spare keeps its
+ * size from one change to the next, so flushing it needs no metadata. */
+#define RECORD_BLOCK 4096
 
 struct dir_state {
     int dirfd;
@@ -49,6 +62,12 @@ static int dir_list(struct mh_lease_store *store, mh_lease_visit visit, void *da
                     struct mh_error *err);
 static int dir_keepalive(struct mh_lease_store *store, struct mh_error *err);
 static void dir_close(struct mh_lease_store *store);
+static int replace_record(struct dir_state *state, const char *uuid, const char *text,
+                          struct mh_error *err);
+static int write_spare(struct dir_state *state, const char *name, const char *text,
+                       struct mh_error *err);
+static int lock_shared(struct dir_state *state, const struct mh_lease_conf *conf,
+                       const char *uuid, int *fd, struct mh_error *err);
 static int read_record(struct dir_state *state, const char *uuid,
                        struct mh_lease_record *record, bool *corrupt, struct mh_error *err);
 static bool is_record_name(const char *name);
@@ -135,7 +154,6 @@ dir_save(struct mh_lease_store *store, const struct mh_lease_record *record, boo
          struct mh_error *err)
 {
     struct dir_state *state = store->state;
-    char path[PATH_MAX];
     char *text;
     int ret;
 
@@ -147,17 +165,12 @@ dir_save(struct mh_lease_store *store, const struct mh_lease_record *record, boo
                      record->uuid);
         return -1;
     }
-    if (snprintf(path, sizeof(path), "%s/%s.json", state->path, record->uuid)
-        >= (int)sizeof(path)) {
-        mh_error_set(err, "%s: path too long", state->path);
-        return -1;
-    }
     text = mh_lease_record_format(record);
     if (!text) {
         mh_error_set(err, "out of memory");
         return -1;
     }
-    ret = mh_file_write_atomic(path, text, strlen(text), 0644, err);
+    ret = replace_record(state, record->uuid, text, err);
     free(text);
     return ret;
 }
@@ -223,13 +236,17 @@ dir_list(struct mh_lease_store *store, mh_lease_visit visit, void *data, struct 
         bool corrupt = false;
         int stop;
 
-        /* Readers see the old or the new file thanks to rename: no lock. */
-        if (read_record(state, names[i], &record, &corrupt, &problem) < 0)
+        int lockfd = -1;
+
+        if (lock_shared(state, store->conf, names[i], &lockfd, &problem) < 0 ||
+            read_record(state, names[i], &record, &corrupt, &problem) < 0)
             stop = visit(&record, false, problem.message, data);
         else if (!record.exists)
             continue;   /* removed since readdir */
         else
             stop = visit(&record, true, NULL, data);
+        if (lockfd >= 0)
+            close(lockfd);
         if (stop)
             break;
     }
@@ -263,6 +280,137 @@ dir_close(struct mh_lease_store *store)
         close(state->dirfd);
     free(state);
     store->state = NULL;
+}
+
+/* Replace DIR/UUID.json by text, holding the guest's exclusive lock:
+ *   1. write text into the spare DIR/UUID.next and flush it (write_spare);
+ *   2. swap the spare and the record (renameat2 RENAME_EXCHANGE): the
+ *      spare now holds the previous record, ready for the next change;
+ *      where there is no record file yet, or the file system cannot swap
+ *      (NFS, kernels before 3.15), rename the spare over the record;
+ *   3. flush the directory, so that the swap or rename is on disk before
+ *      the hook says the change is done.
+ * Up to 2 the record is the old one, whole (the spare may be torn: nobody
+ * reads it); from 2 it is the new one, whole since 1. */
+static int
+replace_record(struct dir_state *state, const char *uuid, const char *text,
+               struct mh_error *err)
+{
+    char record[MH_UUID_LENGTH + 8], spare[MH_UUID_LENGTH + 8];
+    struct stat st;
+    bool swap;
+
+    snprintf(record, sizeof(record), "%s.json", uuid);
+    snprintf(spare, sizeof(spare), "%s.next", uuid);
+    if (write_spare(state, spare, text, err) < 0)
+        return -1;
+    /* Only a record that is a plain file becomes the spare: whatever else
+     * stands there (left by hand, being replaced by mh-lease break) is
+     * renamed over, or, a directory, refused by rename. */
+    swap = fstatat(state->dirfd, record, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    if (!swap || renameat2(state->dirfd, spare, state->dirfd, record, RENAME_EXCHANGE) < 0) {
+        if (swap && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
+            mh_error_set_errno(err, errno, "%s/%s: cannot swap it with %s", state->path, spare,
+                               record);
+            return -1;
+        }
+        if (renameat(state->dirfd, spare, state->dirfd, record) < 0) {
+            mh_error_set_errno(err, errno, "%s/%s: cannot rename it to %s", state->path, spare,
+                               record);
+            return -1;
+        }
+    }
+    if (fsync(state->dirfd) < 0) {
+        mh_error_set_errno(err, errno, "%s: fsync of the directory", state->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Write text, padded with spaces to whole RECORD_BLOCKs (JSON allows
+ * trailing white space), over DIR/name from its start, and flush its data.
+ * The spare is our own scratch file: anything there but a plain file with
+ * one link is refused rather than written through. */
+static int
+write_spare(struct dir_state *state, const char *name, const char *text, struct mh_error *err)
+{
+    size_t length = strlen(text);
+    size_t size = (length / RECORD_BLOCK + 1) * RECORD_BLOCK;
+    char *padded = malloc(size);
+    struct stat st;
+    int ret = -1;
+    int fd;
+
+    if (!padded) {
+        mh_error_set(err, "out of memory");
+        return -1;
+    }
+    memcpy(padded, text, length);
+    memset(padded + length, ' ', size - length - 1);
+    padded[size - 1] = '\n';
+    fd = openat(state->dirfd, name,
+                O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        mh_error_set_errno(err, errno, "%s/%s: cannot open the spare record file", state->path,
+                           name);
+        free(padded);
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        mh_error_set(err, "%s/%s: not a plain file with one link; remove it", state->path, name);
+        goto cleanup;
+    }
+    /* Created now, under the hook's umask: records are world-readable. */
+    if ((st.st_mode & 07777) != 0644 && fchmod(fd, 0644) < 0) {
+        mh_error_set_errno(err, errno, "%s/%s: chmod", state->path, name);
+        goto cleanup;
+    }
+    if (lseek(fd, 0, SEEK_SET) < 0 || mh_file_write_all(fd, padded, size) < 0 ||
+        ((size_t)st.st_size > size && ftruncate(fd, (off_t)size) < 0)) {
+        mh_error_set_errno(err, errno, "%s/%s: write", state->path, name);
+        goto cleanup;
+    }
+    /* The size only changes when the record outgrows its blocks: then
+     * fdatasync flushes it too. */
+    if (fdatasync(fd) < 0) {
+        mh_error_set_errno(err, errno, "%s/%s: fdatasync", state->path, name);
+        goto cleanup;
+    }
+    ret = 0;
+
+cleanup:
+    close(fd);
+    free(padded);
+    return ret;
+}
+
+/* Take a shared lock on DIR/UUID.lock into *fd (-1 when there is no lock
+ * file: no writer has ever changed the record this way). */
+static int
+lock_shared(struct dir_state *state, const struct mh_lease_conf *conf, const char *uuid,
+            int *fd, struct mh_error *err)
+{
+    char name[MH_UUID_LENGTH + 8];
+    char what[PATH_MAX + 64];
+    struct stat st;
+
+    snprintf(name, sizeof(name), "%s.lock", uuid);
+    snprintf(what, sizeof(what), "%s/%s", state->path, name);
+    *fd = openat(state->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        mh_error_set_errno(err, errno, "%s: cannot open the lock file", what);
+        return -1;
+    }
+    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        mh_error_set(err, "%s: not a regular file", what);
+    } else if (mh_lock_shared(*fd, conf->lock_timeout_ms, what, err) == 0) {
+        return 0;
+    }
+    close(*fd);
+    *fd = -1;
+    return -1;
 }
 
 /* Read DIR/UUID.json: absent is an empty record; anything that is not a

@@ -19,6 +19,7 @@
  * reports the lock (not just the deadline) and can still journal it. */
 #define DEADLINE_MARGIN_MS 100
 
+static int take_lock(int fd, short type, long timeout_ms, const char *what, struct mh_error *err);
 static void interrupt(int signal_number);
 static void stop_timer(timer_t timer, const struct sigaction *previous);
 static long elapsed_ms(const struct timespec *since);
@@ -26,7 +27,19 @@ static long elapsed_ms(const struct timespec *since);
 int
 mh_lock_exclusive(int fd, long timeout_ms, const char *what, struct mh_error *err)
 {
-    struct flock lock;
+    return take_lock(fd, F_WRLCK, timeout_ms, what, err);
+}
+
+int
+mh_lock_shared(int fd, long timeout_ms, const char *what, struct mh_error *err)
+{
+    return take_lock(fd, F_RDLCK, timeout_ms, what, err);
+}
+
+static int
+take_lock(int fd, short type, long timeout_ms, const char *what, struct mh_error *err)
+{
+    struct flock request;
     struct sigaction action, previous;
     struct sigevent event;
     struct itimerspec period;
@@ -36,10 +49,10 @@ mh_lock_exclusive(int fd, long timeout_ms, const char *what, struct mh_error *er
     int ret = -1;
     int saved;
 
-    memset(&lock, 0, sizeof(lock));
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    if (fcntl(fd, F_OFD_SETLK, &lock) == 0)
+    memset(&request, 0, sizeof(request));
+    request.l_type = type;
+    request.l_whence = SEEK_SET;
+    if (fcntl(fd, F_OFD_SETLK, &request) == 0)
         return 0;
     if (errno != EAGAIN && errno != EACCES) {
         mh_error_set_errno(err, errno, "%s: cannot lock", what);
@@ -75,7 +88,7 @@ mh_lock_exclusive(int fd, long timeout_ms, const char *what, struct mh_error *er
     clock_gettime(CLOCK_MONOTONIC, &started);
     timer_settime(timer, 0, &period, NULL);
     for (;;) {
-        if (fcntl(fd, F_OFD_SETLKW, &lock) == 0) {
+        if (fcntl(fd, F_OFD_SETLKW, &request) == 0) {
             ret = 0;
             break;
         }

@@ -1,5 +1,5 @@
-/* mh_lock.h - exclusive open-file-description (OFD) locks with a bounded
- * wait, for files several processes (or hosts, over NFS) update in turn. */
+/* mh_lock.h - open-file-description (OFD) locks with a bounded wait, for
+ * files several processes (or hosts, over NFS) update in turn. */
 #ifndef MH_LOCK_H
 #define MH_LOCK_H
 
@@ -11,5 +11,9 @@ struct mh_error;
  * the process, never by closing another descriptor of the same file. A wait
  * that runs out fails with errno ETIMEDOUT and a message that says so. */
 int mh_lock_exclusive(int fd, long timeout_ms, const char *what, struct mh_error *err);
+
+/* The same for a shared (F_RDLCK) lock: readers that must not see a file
+ * while a writer holds the exclusive one. fd must be open for reading. */
+int mh_lock_shared(int fd, long timeout_ms, const char *what, struct mh_error *err);
 
 #endif

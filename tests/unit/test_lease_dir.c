@@ -1,6 +1,7 @@
 /* test_lease_dir.c - the dir lease backend: operations through the store,
- * hostile files, a bounded lock wait, crash safety (a writer killed at
- * random points) and two processes racing for the same guest. */
+ * the spare each change is written into, hostile files, bounded lock waits
+ * for writers and readers, crash safety (a writer killed at random points)
+ * and two processes racing for the same guest. */
 #include "mh_test.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "mh_error.h"
 #include "mh_lease.h"
 #include "mh_lease_conf.h"
+#include "mh_lease_record.h"
 #include "mh_lease_store.h"
 
 #define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
@@ -222,6 +224,116 @@ hostile_record_files_are_errors_and_break_replaces_them(void **state)
     }
 }
 
+/* The record file in dir named name, parsed; its inode in *inode. */
+static long long
+generation_in(struct fixture *f, const char *name, ino_t *inode)
+{
+    struct mh_lease_record record;
+    struct mh_error err = { { 0 } };
+    char path[4096];
+    struct stat st;
+    size_t length;
+    char *text;
+
+    file_path(f, name, path, sizeof(path));
+    assert_int_equal(stat(path, &st), 0);
+    /* padded to whole pages, readable by all */
+    assert_int_equal(st.st_size % 4096, 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    *inode = st.st_ino;
+    text = mh_test_slurp(path, &length);
+    if (mh_lease_record_parse(text, length, UUID, path, &record, &err) < 0)
+        fail_msg("%s: %s", name, err.message);
+    free(text);
+    return record.generation;
+}
+
+static void
+each_change_is_written_into_the_spare_then_swapped_in(void **state)
+{
+    struct fixture *f = *state;
+    struct mh_lease_result result;
+    struct mh_error err = { { 0 } };
+    ino_t record, spare, record_after, spare_after;
+
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID, &result, &err), 0);
+    assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), 0);
+    assert_int_equal(generation_in(f, UUID ".json", &record), 2);
+    assert_int_equal(generation_in(f, UUID ".next", &spare), 1);
+    for (long long generation = 3; generation <= 6; generation++) {
+        assert_int_equal(run(f, "hostA", generation % 2 ? MH_LEASE_START : MH_LEASE_STOPPED, UUID,
+                             &result, &err), 0);
+        assert_true(result.changed);
+        /* the spare became the record, the record the spare */
+        assert_int_equal(generation_in(f, UUID ".json", &record_after), generation);
+        assert_int_equal(generation_in(f, UUID ".next", &spare_after), generation - 1);
+        assert_int_equal(record_after, spare);
+        assert_int_equal(spare_after, record);
+        record = record_after;
+        spare = spare_after;
+    }
+}
+
+static void
+hostile_spare_files_are_refused_and_the_record_kept(void **state)
+{
+    static const char *const kinds[] = { "symlink", "fifo", "hard link", "directory", "torn" };
+    struct fixture *f = *state;
+    char spare[4096], other[4096];
+
+    file_path(f, UUID ".next", spare, sizeof(spare));
+    file_path(f, "elsewhere", other, sizeof(other));
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        struct mh_lease_result result;
+        struct mh_error err = { { 0 } };
+        const char *kind = kinds[i];
+        long long before;
+        ino_t inode;
+        int ret;
+
+        run(f, "hostA", MH_LEASE_START, UUID, &result, &err);
+        before = generation_in(f, UUID ".json", &inode);
+        unlink(spare);
+        if (strcmp(kind, "symlink") == 0) {
+            assert_int_equal(symlink(other, spare), 0);
+        } else if (strcmp(kind, "fifo") == 0) {
+            assert_int_equal(mkfifo(spare, 0644), 0);
+        } else if (strcmp(kind, "hard link") == 0) {
+            mh_test_write(f->dir, "elsewhere", "not ours to overwrite", 0644);
+            assert_int_equal(link(other, spare), 0);
+        } else if (strcmp(kind, "directory") == 0) {
+            assert_int_equal(mkdir(spare, 0755), 0);
+        } else {
+            /* what a writer killed mid-write leaves: nobody reads it */
+            mh_test_write(f->dir, UUID ".next", "{\"version\":1,\"uu", 0644);
+        }
+        ret = run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err);
+        if (strcmp(kind, "torn") == 0) {
+            assert_int_equal(ret, 0);
+            assert_int_equal(generation_in(f, UUID ".json", &inode), before + 1);
+            continue;
+        }
+        if (ret != -1 || !strstr(err.message, UUID ".next"))
+            fail_msg("%s: returned %d, error \"%s\"", kind, ret, err.message);
+        assert_int_equal(generation_in(f, UUID ".json", &inode), before);
+        if (strcmp(kind, "hard link") == 0) {
+            size_t length;
+            char *text = mh_test_slurp(other, &length);
+
+            assert_string_equal(text, "not ours to overwrite");
+            free(text);
+            unlink(other);
+        }
+        if (strcmp(kind, "directory") == 0)
+            assert_int_equal(rmdir(spare), 0);
+        else
+            assert_int_equal(unlink(spare), 0);
+        /* the operator removed it: the change goes through */
+        assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), 0);
+        assert_int_equal(generation_in(f, UUID ".json", &inode), before + 1);
+    }
+}
+
 static void
 hostile_lock_files_are_errors(void **state)
 {
@@ -331,10 +443,34 @@ elapsed_ms(const struct timespec *since)
     return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
+struct problem_seen {
+    int readable;
+    int unreadable;
+    char problem[512];
+};
+
+static int
+note_problem(const struct mh_lease_record *record, bool readable, const char *problem,
+             void *data)
+{
+    struct problem_seen *seen = data;
+
+    (void)record;
+    if (readable) {
+        seen->readable++;
+    } else {
+        seen->unreadable++;
+        snprintf(seen->problem, sizeof(seen->problem), "%s", problem);
+    }
+    return 0;
+}
+
 static void
 lock_wait_is_bounded_and_the_lock_is_released_on_close(void **state)
 {
     struct fixture *f = *state;
+    struct mh_lease_store store;
+    struct problem_seen listed;
     struct mh_lease_result result;
     struct mh_error err = { { 0 } };
     struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -356,7 +492,21 @@ lock_wait_is_bounded_and_the_lock_is_released_on_close(void **state)
     assert_true(took >= 290 && took < 2000);
     /* another guest's lock is independent */
     assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID2, &result, &err), 0);
+    /* readers wait for the writer too (the record it may be rewriting) */
+    listed = (struct problem_seen){ 0 };
+    open_store(f, &store, "hostR");
+    assert_int_equal(mh_lease_store_list(&store, note_problem, &listed, &err), 0);
+    mh_lease_store_close(&store);
+    assert_int_equal(listed.readable, 1);   /* UUID2 */
+    assert_int_equal(listed.unreadable, 1);
+    if (!strstr(listed.problem, UUID ".lock: still locked by another process after 300 ms"))
+        fail_msg("list: %s", listed.problem);
     close(fd);
+    listed = (struct problem_seen){ 0 };
+    open_store(f, &store, "hostR");
+    assert_int_equal(mh_lease_store_list(&store, note_problem, &listed, &err), 0);
+    mh_lease_store_close(&store);
+    assert_int_equal(listed.readable, 2);
     assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), 0);
     assert_int_equal(result.transition, MH_LEASE_RELEASED);
 }
@@ -557,6 +707,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(start_refuse_stop_through_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(unchanged_operations_do_not_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(each_change_is_written_into_the_spare_then_swapped_in,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(hostile_spare_files_are_refused_and_the_record_kept,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(untrusted_or_missing_directories_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(hostile_record_files_are_errors_and_break_replaces_them,
