@@ -29,6 +29,9 @@ struct buffer {
 static long request_timeout_ms(const struct mh_etcd *etcd);
 static int post(struct mh_etcd *etcd, const char *url, const char *body, size_t reply_cap,
                 struct buffer *reply, long *status, struct mh_error *err);
+static int post_curl(struct mh_etcd *etcd, const char *url, const char *body,
+                     size_t reply_cap, struct buffer *reply, long *status,
+                     struct mh_error *err);
 static size_t collect(char *data, size_t size, size_t count, void *user);
 static json_t *base64_string(const char *data, size_t length, struct mh_error *err);
 static json_t *int64_string(long long value);
@@ -37,21 +40,17 @@ static int decode(json_t *value, size_t cap, char **out, size_t *length, struct 
 int
 mh_etcd_open(struct mh_etcd *etcd, const struct mh_lease_etcd_conf *conf, struct mh_error *err)
 {
+    (void)err;
     memset(etcd, 0, sizeof(*etcd));
     etcd->conf = conf;
-    if (mh_libcurl_load(err) < 0)
-        return -1;
-    etcd->curl = mh_libcurl.curl_easy_init();
-    if (!etcd->curl) {
-        mh_error_set(err, "libcurl: cannot create a handle");
-        return -1;
-    }
+    mh_http_init(&etcd->http);
     return 0;
 }
 
 void
 mh_etcd_close(struct mh_etcd *etcd)
 {
+    mh_http_close(&etcd->http);
     if (etcd->curl)
         mh_libcurl.curl_easy_cleanup(etcd->curl);
     etcd->curl = NULL;
@@ -459,18 +458,48 @@ static int
 post(struct mh_etcd *etcd, const char *url, const char *body, size_t reply_cap,
      struct buffer *reply, long *status, struct mh_error *err)
 {
-    const struct mh_lease_etcd_conf *conf = etcd->conf;
-    char error_text[CURL_ERROR_SIZE] = "";
-    struct curl_slist *headers = NULL, *more;
+    struct mh_http_reply answer;
     long timeout = request_timeout_ms(etcd);
-    CURL *curl = etcd->curl;
-    CURLcode code;
 
-    reply->cap = reply_cap;
     if (timeout <= 0) {
         mh_error_set(err, "%s: no time left before the hook's deadline", url);
         return -1;
     }
+    if (!mh_string_has_prefix(url, "http://"))
+        return post_curl(etcd, url, body, reply_cap, reply, status, err);
+    if (mh_http_post(&etcd->http, url, "application/json", body, strlen(body), timeout,
+                     reply_cap, &answer, err) < 0) {
+        mh_error_prefix(err, "%s", url);
+        return -1;
+    }
+    reply->data = answer.body;
+    reply->length = answer.length;
+    *status = answer.status;
+    return 0;
+}
+
+static int
+post_curl(struct mh_etcd *etcd, const char *url, const char *body, size_t reply_cap,
+          struct buffer *reply, long *status, struct mh_error *err)
+{
+    const struct mh_lease_etcd_conf *conf = etcd->conf;
+    char error_text[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL, *more;
+    long timeout = request_timeout_ms(etcd);
+    CURL *curl;
+    CURLcode code;
+
+    reply->cap = reply_cap;
+    if (!etcd->curl) {
+        if (mh_libcurl_load(err) < 0)
+            return -1;
+        etcd->curl = mh_libcurl.curl_easy_init();
+        if (!etcd->curl) {
+            mh_error_set(err, "libcurl: cannot create a handle");
+            return -1;
+        }
+    }
+    curl = etcd->curl;
     more = mh_libcurl.curl_slist_append(headers, "Content-Type: application/json");
     if (more)
         headers = more;

@@ -1,10 +1,14 @@
 /* mh_etcd.h - a small etcd v3 client over its JSON gRPC gateway: POST of
  * JSON to /v3/kv/range, /v3/kv/txn, /v3/lease/grant|keepalive|revoke, keys
- * and values in base64, 64-bit numbers as strings. HTTP through libcurl,
- * loaded on demand; every request bounded in time (configured timeout and
- * the hook's deadline) and in reply size; replies are parsed as hostile. */
+ * and values in base64, 64-bit numbers as strings. http:// endpoints are
+ * spoken to by mh_http, https:// ones through libcurl, loaded on the first
+ * of them (loading it costs a hook more than the requests do); every
+ * request bounded in time (configured timeout and the hook's deadline) and
+ * in reply size; replies are parsed as hostile. */
 #ifndef MH_ETCD_H
 #define MH_ETCD_H
+
+#include "mh_http.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -19,7 +23,8 @@ struct mh_lease_etcd_conf;
 
 struct mh_etcd {
     const struct mh_lease_etcd_conf *conf;  /* borrowed */
-    void *curl;                             /* CURL *, reused: keeps the connection */
+    struct mh_http http;                    /* http:// endpoints; keeps the connection */
+    void *curl;                             /* CURL * for https://, made on first use */
     size_t preferred;                       /* endpoint that answered last */
 };
 
@@ -39,7 +44,7 @@ struct mh_etcd_range {
     bool more;                  /* etcd had more than the limit */
 };
 
-/* Load libcurl and set up a handle for conf's endpoints. */
+/* Set up a client for conf's endpoints (nothing is connected yet). */
 int mh_etcd_open(struct mh_etcd *etcd, const struct mh_lease_etcd_conf *conf,
                  struct mh_error *err);
 
