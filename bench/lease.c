@@ -7,6 +7,8 @@
  *   library  acquire + release through lib/ (store opened per operation,
  *            as each hook call does)
  *   hook     the hook's prepare begin + release end with leases on
+ *   no lease the same two hook calls with leases turned off by a conf.d
+ *            drop-in: hook minus this is what leases add to hook calls
  *   classic  dir backend, for comparison: the same two changes written
  *            the classic crash-safe way (a new temporary file, fsync,
  *            rename, fsync of the directory) that the backend's in-place
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
+#define LEASE_OFF MH_CONF_DIR "/conf.d/99-bench-lease-off.json"
 
 struct series {
     const char *name;
@@ -121,6 +124,24 @@ two_writes(const struct mh_conf *conf, struct mh_error *err)
     return 0;
 }
 
+/* The hook's prepare begin + release end; with leases turned off by a
+ * drop-in when off. */
+static int
+hook_pair(const char *path, const char *xml, bool off, struct mh_error *err)
+{
+    static const char drop_in[] = "{\"lease\": {\"enabled\": false}}\n";
+    int ret;
+
+    if (off && mh_file_write_atomic(LEASE_OFF, drop_in, strlen(drop_in), 0644, err) < 0)
+        return -1;
+    ret = hook(path, xml, "prepare", "begin") == 0 && hook(path, xml, "release", "end") == 0;
+    if (off)
+        unlink(LEASE_OFF);
+    if (!ret)
+        mh_error_set(err, "the hook's prepare begin / release end failed");
+    return ret ? 0 : -1;
+}
+
 static void
 report(struct series *s, double floor)
 {
@@ -136,7 +157,8 @@ main(int argc, char **argv)
     struct mh_error err = { { 0 } };
     struct mh_conf conf;
     struct series noop = { "noop", NULL, 0 }, library = { "library", NULL, 0 },
-                  pair = { "hook", NULL, 0 }, writes = { "classic", NULL, 0 };
+                  pair = { "hook", NULL, 0 }, off = { "no lease", NULL, 0 },
+                  writes = { "classic", NULL, 0 };
     bool dir;
     long count;
     double floor;
@@ -152,6 +174,7 @@ main(int argc, char **argv)
     noop.ms = calloc((size_t)count, sizeof(double));
     library.ms = calloc((size_t)count, sizeof(double));
     pair.ms = calloc((size_t)count, sizeof(double));
+    off.ms = calloc((size_t)count, sizeof(double));
     writes.ms = calloc((size_t)count, sizeof(double));
     dir = conf.lease.backend == MH_LEASE_BACKEND_DIR;
     for (long i = 0; i < count; i++) {
@@ -169,12 +192,17 @@ main(int argc, char **argv)
         }
         library.ms[library.count++] = now_ms() - started;
         started = now_ms();
-        if (hook(argv[1], argv[2], "prepare", "begin") != 0 ||
-            hook(argv[1], argv[2], "release", "end") != 0) {
-            fprintf(stderr, "bench-lease: the hook's prepare begin / release end failed\n");
+        if (hook_pair(argv[1], argv[2], false, &err) < 0) {
+            fprintf(stderr, "bench-lease: %s\n", err.message);
             return 1;
         }
         pair.ms[pair.count++] = now_ms() - started;
+        started = now_ms();
+        if (hook_pair(argv[1], argv[2], true, &err) < 0) {
+            fprintf(stderr, "bench-lease: %s\n", err.message);
+            return 1;
+        }
+        off.ms[off.count++] = now_ms() - started;
         started = now_ms();
         if (dir && two_writes(&conf, &err) < 0) {
             fprintf(stderr, "bench-lease: %s\n", err.message);
@@ -188,12 +216,16 @@ main(int argc, char **argv)
     report(&noop, floor);
     report(&library, floor);
     report(&pair, floor);
+    report(&off, floor);
     if (dir)
         report(&writes, floor);
+    printf("  leases add %.3f ms to the two hook calls (median hook - median no lease)\n",
+           median(&pair) - median(&off));
     free(writes.ms);
     free(noop.ms);
     free(library.ms);
     free(pair.ms);
+    free(off.ms);
     mh_conf_free(&conf);
     return 0;
 }

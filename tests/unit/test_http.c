@@ -371,6 +371,46 @@ requests_share_a_kept_connection(void **state)
 }
 
 static void
+an_ipv6_literal_host_is_reached(void **state)
+{
+    struct sockaddr_in6 address = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    socklen_t length = sizeof(address);
+    struct mh_error err = { { 0 } };
+    struct mh_http_reply reply;
+    struct mh_http http;
+    struct responder r;
+    char url[128];
+    int listener = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    (void)state;
+    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof(address)) < 0) {
+        if (listener >= 0)
+            close(listener);
+        skip();     /* no IPv6 loopback here */
+    }
+    assert_int_equal(listen(listener, 8), 0);
+    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
+    r.port = ntohs(address.sin6_port);
+    r.pid = fork();
+    assert_true(r.pid >= 0);
+    if (r.pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        serve(listener, KEEP);
+    }
+    close(listener);
+    mh_http_init(&http);
+    MH_TEST_PRINT(url, "http://[::1]:%d/v3/kv/range", r.port);
+    if (post(&http, url, 2000, &reply, &err) < 0)
+        fail_msg("%s", err.message);
+    /* the Host header keeps the brackets */
+    MH_TEST_PRINT(url, "HTTP/1.1|[::1]:%d\"}", r.port);
+    assert_non_null(strstr(reply.body, url));
+    mh_http_reply_free(&reply);
+    mh_http_close(&http);
+    stop_responder(&r);
+}
+
+static void
 a_connection_the_server_dropped_is_replaced_once(void **state)
 {
     struct responder r = start_responder(DROP);
@@ -510,6 +550,7 @@ main(void)
         cmocka_unit_test(hostile_replies_are_errors),
         cmocka_unit_test(oversized_framing_is_an_error),
         cmocka_unit_test(requests_share_a_kept_connection),
+        cmocka_unit_test(an_ipv6_literal_host_is_reached),
         cmocka_unit_test(a_connection_the_server_dropped_is_replaced_once),
         cmocka_unit_test(a_chunked_reply_is_joined),
         cmocka_unit_test(silence_times_out_and_refusal_is_named),
