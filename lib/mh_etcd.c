@@ -522,8 +522,12 @@ post_curl(struct mh_etcd *etcd, const char *url, const char *body, size_t reply_
     mh_libcurl.curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     /* Helpers inherit the operator's environment: no proxy for etcd. */
     mh_libcurl.curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    if (conf->ca_file)
+    if (conf->ca_file) {
         mh_libcurl.curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
+        /* That CA only, as etcdctl --cacert: libcurl would also trust the
+         * system's CA directory (Debian builds it with /etc/ssl/certs). */
+        mh_libcurl.curl_easy_setopt(curl, CURLOPT_CAPATH, NULL);
+    }
     if (conf->cert_file) {
         mh_libcurl.curl_easy_setopt(curl, CURLOPT_SSLCERT, conf->cert_file);
         mh_libcurl.curl_easy_setopt(curl, CURLOPT_SSLKEY, conf->key_file);
@@ -537,8 +541,16 @@ post_curl(struct mh_etcd *etcd, const char *url, const char *body, size_t reply_
         return -1;
     }
     if (code != CURLE_OK) {
-        mh_error_set(err, "%s: %s", url,
-                     error_text[0] ? error_text : mh_libcurl.curl_easy_strerror(code));
+        /* etcd with --client-cert-auth ends a TLS session that came
+         * without a client certificate by a bare "bad certificate" alert. */
+        bool no_certificate = !conf->cert_file && mh_string_has_prefix(url, "https://") &&
+                              (code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
+                               code == CURLE_SSL_CONNECT_ERROR);
+
+        mh_error_set(err, "%s: %s%s", url,
+                     error_text[0] ? error_text : mh_libcurl.curl_easy_strerror(code),
+                     no_certificate ? " (no client certificate sent: if etcd requires one, set "
+                                      "lease.etcd.cert_file and key_file)" : "");
         return -1;
     }
     mh_libcurl.curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);

@@ -124,6 +124,9 @@ mh_hook_journal_entry(const struct mh_hook *hook, const char *message, double mi
         json_object_set_new(entry, "migration_id", json_string(hook->migration_id));
     json_object_set_new(entry, "outcome", json_string(mh_hook_outcome_name(hook->outcome)));
     json_object_set_new(entry, "ms", json_real(milliseconds));
+    /* Which build decided: during a rolling upgrade one migration's calls
+     * may be answered by two versions. */
+    json_object_set_new(entry, "version", json_string(MH_VERSION));
     if (message && *message)
         json_object_set_new(entry, "message", json_string(message));
     if (hook->details)

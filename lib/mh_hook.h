@@ -72,7 +72,8 @@ void mh_hook_warn(struct mh_hook *hook, const char *from, const char *message);
 size_t mh_hook_warning_count(const struct mh_hook *hook);
 
 /* The journal entry for this call: time, guest, uuid, operation, outcome,
- * migration id, ms taken, message and the noted details. New reference. */
+ * migration id, ms taken, the hook's version, message and the noted
+ * details. New reference. */
 json_t *mh_hook_journal_entry(const struct mh_hook *hook, const char *message,
                               double milliseconds);
 

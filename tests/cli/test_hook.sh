@@ -18,6 +18,8 @@ test_migrate_begin_accepts_a_domain_prints_nothing_and_journals() {
     assertEquals "journal lines" 1 "$(mh_journal_lines)"
     assertContains "$(cat "$SANDBOX/state/journal.jsonl")" '"outcome":"ok"'
     assertContains "$(cat "$SANDBOX/state/journal.jsonl")" '"uuid":"4dea22b3-1d52-d8f3-2516-782e98ab3fa0"'
+    assertEquals "the journal names the hook's version" "$(cat "$MH_TOP/VERSION")" \
+        "$(jq -r .version "$SANDBOX/state/journal.jsonl")"
 }
 
 test_journal_never_holds_the_domain_xml() {
