@@ -2,11 +2,11 @@
  * fed directly, and a tiny local HTTP responder that answers garbage, too
  * much, too slowly, or not at all. */
 #include "mh_test.h"
+#include "mh_test_responder.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -207,13 +207,8 @@ requests_have_the_gateway_form(void **state)
 
 enum mode { GARBAGE, HUGE, SLOW, GOOD };
 
-struct responder {
-    pid_t pid;
-    int port;
-};
-
 static void
-serve(int listener, enum mode mode)
+serve(int listener, int mode)
 {
     for (;;) {
         int client = accept(listener, NULL, NULL);
@@ -259,36 +254,13 @@ serve(int listener, enum mode mode)
     }
 }
 
-static struct responder
+static struct mh_test_responder
 start_responder(enum mode mode)
 {
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    socklen_t length = sizeof(address);
-    struct responder r;
-    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct mh_test_responder r = { 0, 0 };
 
-    assert_true(listener >= 0);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(listen(listener, 8), 0);
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
-    r.port = ntohs(address.sin_port);
-    r.pid = fork();
-    assert_true(r.pid >= 0);
-    if (r.pid == 0) {
-        /* Never outlive a failing test (and hold its output pipe open). */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        serve(listener, mode);
-    }
-    close(listener);
+    assert_true(mh_test_responder_start(&r, AF_INET, serve, mode));
     return r;
-}
-
-static void
-stop_responder(struct responder *r)
-{
-    kill(r->pid, SIGKILL);
-    waitpid(r->pid, NULL, 0);
 }
 
 /* A port nothing listens on: bound, then closed. */
@@ -363,7 +335,7 @@ elapsed_ms(const struct timespec *since)
 static void
 garbage_reply_is_an_error(void **state)
 {
-    struct responder r = start_responder(GARBAGE);
+    struct mh_test_responder r = start_responder(GARBAGE);
     struct mh_error err = { { 0 } };
     struct client c;
 
@@ -372,13 +344,13 @@ garbage_reply_is_an_error(void **state)
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), -1);
     assert_non_null(strstr(err.message, "not a JSON reply"));
     client_close(&c);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 oversized_reply_is_cut_off(void **state)
 {
-    struct responder r = start_responder(HUGE);
+    struct mh_test_responder r = start_responder(HUGE);
     struct mh_error err = { { 0 } };
     struct client c;
 
@@ -387,13 +359,13 @@ oversized_reply_is_cut_off(void **state)
     assert_int_equal(call(&c, 100000, &err), -1);
     assert_non_null(strstr(err.message, "reply larger than 100000 bytes"));
     client_close(&c);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 slow_reply_times_out_within_the_bound(void **state)
 {
-    struct responder r = start_responder(SLOW);
+    struct mh_test_responder r = start_responder(SLOW);
     struct mh_error err = { { 0 } };
     struct timespec started;
     struct client c;
@@ -409,13 +381,13 @@ slow_reply_times_out_within_the_bound(void **state)
         fail_msg("not a timeout: %s", err.message);
     assert_true(took >= 250 && took < 1500);
     client_close(&c);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 the_hooks_deadline_bounds_a_request(void **state)
 {
-    struct responder r = start_responder(SLOW);
+    struct mh_test_responder r = start_responder(SLOW);
     struct mh_error err = { { 0 } };
     struct timespec started;
     struct client c;
@@ -431,13 +403,13 @@ the_hooks_deadline_bounds_a_request(void **state)
     mh_deadline_stop();
     assert_true(took >= 500 && took < 700);
     client_close(&c);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 a_dead_endpoint_fails_over_to_the_next(void **state)
 {
-    struct responder r = start_responder(GOOD);
+    struct mh_test_responder r = start_responder(GOOD);
     struct mh_error err = { { 0 } };
     struct client c;
 
@@ -448,7 +420,7 @@ a_dead_endpoint_fails_over_to_the_next(void **state)
     assert_int_equal(c.etcd.preferred, 1);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), 0);
     client_close(&c);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 
     client_open(&c, dead_port(), dead_port(), 2000);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), -1);

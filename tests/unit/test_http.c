@@ -2,13 +2,10 @@
  * prefix and hostile; URLs; and requests against a local responder that
  * keeps connections, drops them, answers in chunks or not at all. */
 #include "mh_test.h"
+#include "mh_test_responder.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,11 +206,6 @@ enum mode {
     SILENT,         /* reads the request, never answers */
 };
 
-struct responder {
-    pid_t pid;
-    int port;
-};
-
 /* Read one request (header and Content-Length body); its first line and
  * Host header into what. 0 when the client closed. */
 static int
@@ -248,7 +240,7 @@ read_request(int client, char *what, size_t size)
 }
 
 static void
-serve(int listener, enum mode mode)
+serve(int listener, int mode)
 {
     for (int connection = 1;; connection++) {
         int client = accept(listener, NULL, NULL);
@@ -292,36 +284,13 @@ serve(int listener, enum mode mode)
     }
 }
 
-static struct responder
+static struct mh_test_responder
 start_responder(enum mode mode)
 {
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    socklen_t length = sizeof(address);
-    struct responder r;
-    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct mh_test_responder r = { 0, 0 };
 
-    assert_true(listener >= 0);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(listen(listener, 8), 0);
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
-    r.port = ntohs(address.sin_port);
-    r.pid = fork();
-    assert_true(r.pid >= 0);
-    if (r.pid == 0) {
-        /* Never outlive a failing test (and hold its output pipe open). */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        serve(listener, mode);
-    }
-    close(listener);
+    assert_true(mh_test_responder_start(&r, AF_INET, serve, mode));
     return r;
-}
-
-static void
-stop_responder(struct responder *r)
-{
-    kill(r->pid, SIGKILL);
-    waitpid(r->pid, NULL, 0);
 }
 
 static int
@@ -337,7 +306,7 @@ post(struct mh_http *http, const char *url, long timeout_ms, struct mh_http_repl
 static void
 requests_share_a_kept_connection(void **state)
 {
-    struct responder r = start_responder(KEEP);
+    struct mh_test_responder r = start_responder(KEEP);
     struct mh_error err = { { 0 } };
     struct mh_http http;
     char url[128], expected[256];
@@ -367,37 +336,23 @@ requests_share_a_kept_connection(void **state)
         mh_http_reply_free(&reply);
     }
     mh_http_close(&http);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 an_ipv6_literal_host_is_reached(void **state)
 {
-    struct sockaddr_in6 address = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-    socklen_t length = sizeof(address);
     struct mh_error err = { { 0 } };
+    struct mh_test_responder r = { 0, 0 };
     struct mh_http_reply reply;
     struct mh_http http;
-    struct responder r;
     char url[128];
-    int listener = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     (void)state;
-    if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof(address)) < 0) {
-        if (listener >= 0)
-            close(listener);
+    if (!mh_test_responder_start(&r, AF_INET6, serve, KEEP)) {
         skip();     /* no IPv6 loopback here */
+        return;
     }
-    assert_int_equal(listen(listener, 8), 0);
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&address, &length), 0);
-    r.port = ntohs(address.sin6_port);
-    r.pid = fork();
-    assert_true(r.pid >= 0);
-    if (r.pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        serve(listener, KEEP);
-    }
-    close(listener);
     mh_http_init(&http);
     MH_TEST_PRINT(url, "http://[::1]:%d/v3/kv/range", r.port);
     if (post(&http, url, 2000, &reply, &err) < 0)
@@ -407,13 +362,13 @@ an_ipv6_literal_host_is_reached(void **state)
     assert_non_null(strstr(reply.body, url));
     mh_http_reply_free(&reply);
     mh_http_close(&http);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 a_connection_the_server_dropped_is_replaced_once(void **state)
 {
-    struct responder r = start_responder(DROP);
+    struct mh_test_responder r = start_responder(DROP);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct mh_http http;
@@ -432,13 +387,13 @@ a_connection_the_server_dropped_is_replaced_once(void **state)
     assert_non_null(strstr(reply.body, "{\"connection\":2,\"request\":1,"));
     mh_http_reply_free(&reply);
     mh_http_close(&http);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static void
 a_chunked_reply_is_joined(void **state)
 {
-    struct responder r = start_responder(CHUNKS);
+    struct mh_test_responder r = start_responder(CHUNKS);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct mh_http http;
@@ -456,7 +411,7 @@ a_chunked_reply_is_joined(void **state)
                                   &err), -1);
     assert_non_null(strstr(err.message, "reply larger than 50000 bytes"));
     mh_http_close(&http);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 }
 
 static long
@@ -471,7 +426,7 @@ elapsed_ms(const struct timespec *since)
 static void
 silence_times_out_and_refusal_is_named(void **state)
 {
-    struct responder r = start_responder(SILENT);
+    struct mh_test_responder r = start_responder(SILENT);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct timespec started;
@@ -489,7 +444,7 @@ silence_times_out_and_refusal_is_named(void **state)
     assert_non_null(strstr(err.message, "timed out after 300 ms waiting for the reply"));
     assert_true(took >= 290 && took < 1500);
     assert_int_equal(http.fd, -1);
-    stop_responder(&r);
+    mh_test_responder_stop(&r);
 
     /* nothing listens on a port just closed */
     port = r.port;
