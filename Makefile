@@ -85,6 +85,28 @@ $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(B)/asan/libmh.a
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(CMOCKA_LIBS)
 
+# The hook and every helper under the same sanitizers, for the CLI suite
+# (tests/run cli-asan, tests/wrap.sh), which runs the probe first to see that
+# a finding is caught. They dlopen the same libraries as the plain build.
+# GCC links UBSan as a shared library beside ASan's, with its own copy of
+# the sanitizers' common code: ASan's __sanitizer_set_report_path shadows
+# UBSan's, and UBSan reports to stderr whatever its log_path says. Linked in
+# statically and kept private to the program, UBSan keeps its own (clang has
+# one runtime for both, and no such option).
+ASAN_PROGRAMS = $(B)/asan/migrate-hooks $(HELPERS:$(B)/%=$(B)/asan/%) $(B)/asan/tests/sanitizer-probe
+ASAN_PROGRAM_FLAGS := $(ASAN_FLAGS) $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-static-libubsan -Wl,--exclude-libs,libubsan.a)
+
+$(B)/asan/migrate-hooks: $(B)/asan/hooks/migrate-hooks.o $(B)/asan/libmh.a
+	$(CC) $(ASAN_PROGRAM_FLAGS) $(LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+
+$(B)/asan/mh-%: $(B)/asan/helpers/mh-%.o $(B)/asan/libmh.a
+	$(CC) $(ASAN_PROGRAM_FLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+$(B)/asan/tests/sanitizer-probe: $(B)/asan/tests/cli/sanitizer-probe.o
+	$(CC) $(ASAN_PROGRAM_FLAGS) $(LDFLAGS) -o $@ $^
+
+asan: $(ASAN_PROGRAMS)
+
 # Every fuzz target also runs, under the sanitizers of the unit build, over
 # its seed corpus and every input a fuzzer once crashed on (tests/fuzz/).
 FUZZ_SOURCES := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -96,12 +118,14 @@ $(B)/asan/tests/replay_%: $(B)/asan/tests/fuzz/fuzz_%.o $(B)/asan/tests/fuzz/rep
 
 unit: $(UNIT_TESTS) $(ASAN_TESTS) $(REPLAYS)
 
-# make check: unit tests (plain and sanitized) and the CLI tests; the e2e
-# suite needs two simulated hosts and runs from tests/run (make test).
-check: all unit
-	tests/run unit cli
+# make check: the unit tests and the fuzz replays, plain and under
+# AddressSanitizer+UBSan; the CLI tests against the plain build, then again
+# against the hook and the helpers built with the sanitizers (cli-asan). The
+# e2e suite needs two simulated hosts and runs from tests/run (make test).
+check: all unit asan
+	tests/run unit cli cli-asan
 
-test: all unit
+test: all unit asan
 	tests/run
 
 install: all
@@ -132,7 +156,7 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit check test install clean FORCE
+.PHONY: all unit asan check test install clean FORCE
 .SECONDARY:
 
 # Benchmarks print ratios measured side by side in one run (bench/README.md).

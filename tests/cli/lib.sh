@@ -8,11 +8,43 @@
 MH_TOP=${MH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 MH_BUILD=${MH_BUILD:-$MH_TOP/build}
 MH_DATA=$MH_TOP/tests/data
-# Factor on the time bounds tests assert (tests/valgrind sets it: memcheck
-# runs everything many times slower).
+# Factor on the time bounds tests assert (tests/wrap.sh sets it: memcheck
+# and the sanitizers run everything slower).
 MH_SLOWDOWN=${MH_SLOWDOWN:-1}
+# The checker the programs of MH_BUILD run under (tests/wrap.sh: valgrind,
+# asan), empty for the plain build.
+MH_CHECKER=${MH_CHECKER:-}
 MH_CONF_DIR=/etc/migrate-hooks
 MH_STATE_DIR=/var/lib/migrate-hooks
+
+# mh_skip REASON: mark the running test skipped (its assertions no longer
+# count; tests/shunit.sh counts it skipped) and say why, for tests/run to
+# print. The test should return at once.
+mh_skip() {
+    echo "mh-test-skipped: ${_shunit_test_:-?}: $1"
+    startSkipping
+}
+
+# mh_skip_under_checker REASON: first line of a test that runs none of the
+# binaries under test (it reads docs, builds a package...), as
+#   mh_skip_under_checker "reads the man pages only" && return
+# Under a checker, skips the test and returns 0; on the plain build returns
+# 1 and the test runs.
+mh_skip_under_checker() {
+    [ -n "$MH_CHECKER" ] || return 1
+    mh_skip "under $MH_CHECKER, $1"
+}
+
+# mh_skip_script REASON: at the top of a script, skip every test of it;
+# none of them runs, nor oneTimeSetUp.
+mh_skip_script() {
+    MH_SCRIPT_SKIPPED=$1
+}
+
+# mh_skip_script_under_checker REASON: the same, under a checker only.
+mh_skip_script_under_checker() {
+    [ -z "$MH_CHECKER" ] || mh_skip_script "under $MH_CHECKER, $1"
+}
 
 # mh_sandbox_new: make $SANDBOX with etc/ (config, conf.d, checks.d) and
 # state/; the mount points are created (empty) when missing.

@@ -5,6 +5,7 @@
 
 test_every_man_page_renders_without_warnings() {
     local page out
+    mh_skip_under_checker "reads the man pages only" && return
     for page in "$MH_TOP"/packaging/man/*.[1-8]; do
         out=$(LC_ALL=C.UTF-8 groff -man -ww -z "$page" 2>&1)
         assertEquals "groff warnings for $page" "" "$out"
@@ -15,6 +16,7 @@ test_every_man_page_renders_without_warnings() {
 
 test_every_helper_and_the_hook_have_a_man_page() {
     local source name
+    mh_skip_under_checker "reads the source tree only" && return
     assertTrue "[ -f '$MH_TOP/packaging/man/migrate-hooks.8' ]"
     assertTrue "[ -f '$MH_TOP/packaging/man/migrate-hooks.json.5' ]"
     for source in "$MH_TOP"/helpers/mh-*.c; do
@@ -38,6 +40,7 @@ test_every_helper_answers_help_and_version() {
 
 test_versions_agree() {
     local version
+    mh_skip_under_checker "reads the source tree only" && return
     version=$(cat "$MH_TOP/VERSION")
     assertEquals "debian/changelog" "$version" \
         "$(sed -n '1s/^migrate-hooks (\([^)-]*\).*/\1/p' "$MH_TOP/packaging/debian/changelog")"
@@ -46,6 +49,7 @@ test_versions_agree() {
 }
 
 test_rpm_spec_parses_and_builds_with_every_file_listed() {
+    mh_skip_under_checker "builds an RPM from the sources, not the binaries under test" && return
     rpmspec -P "$MH_TOP/packaging/rpm/migrate-hooks.spec" >/dev/null 2>&1
     assertEquals "rpmspec -P" 0 $?
     "$MH_TOP/packaging/build-rpm.sh" >/dev/null 2>"$MH_BUILD/rpm.err"
