@@ -3,6 +3,7 @@
 # started and stopped by its pid, and two sandboxed hosts, A and B, using it.
 # Source it instead of lib.sh; it defines setUp and tearDown.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/two_hosts.sh"
 
 UUID=4dea22b3-1d52-d8f3-2516-782e98ab3fa0
 
@@ -114,19 +115,3 @@ tearDown() {
     SANDBOX=$B mh_sandbox_remove
 }
 
-# on HOST ARGS...: the hook on host A or B for guest vm1 (exit code returned;
-# output in $SANDBOX/out and err).
-on() {
-    local host=$1
-    shift
-    if [ "$host" = A ]; then SANDBOX=$A; else SANDBOX=$B; fi
-    mh_domain_xml vm1 | mh_hook vm1 "$@"
-}
-
-# lease HOST ARGS...: mh-lease on host A or B.
-lease() {
-    local host=$1
-    shift
-    if [ "$host" = A ]; then SANDBOX=$A; else SANDBOX=$B; fi
-    "$MH_BUILD/mh-lease" --config "$SANDBOX/cli.json" "$@"
-}

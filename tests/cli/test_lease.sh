@@ -2,6 +2,7 @@
 # test_lease.sh - ownership leases through the installed hook (two hosts
 # sharing one lease directory) and the mh-lease helper.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/two_hosts.sh"
 
 UUID=4dea22b3-1d52-d8f3-2516-782e98ab3fa0
 
@@ -35,21 +36,6 @@ tearDown() {
     rm -rf "$SHARED"
 }
 
-# on HOST OPERATION SUB-OPERATION [EXTRA]: the hook on host A or B.
-on() {
-    local host=$1
-    shift
-    if [ "$host" = A ]; then SANDBOX=$A; else SANDBOX=$B; fi
-    mh_domain_xml vm1 | mh_hook vm1 "$@"
-}
-
-# lease HOST ARGS...: mh-lease as host A or B (stdin passed through).
-lease() {
-    local host=$1
-    shift
-    if [ "$host" = A ]; then SANDBOX=$A; else SANDBOX=$B; fi
-    "$MH_BUILD/mh-lease" --config "$SANDBOX/cli.json" "$@"
-}
 
 owner() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["owner"])' \
