@@ -234,9 +234,8 @@ dir_list(struct mh_lease_store *store, mh_lease_visit visit, void *data, struct 
         struct mh_lease_record record;
         struct mh_error problem = { { 0 } };
         bool corrupt = false;
-        int stop;
-
         int lockfd = -1;
+        int stop;
 
         if (lock_shared(state, store->conf, names[i], &lockfd, &problem) < 0 ||
             read_record(state, names[i], &record, &corrupt, &problem) < 0)
