@@ -17,10 +17,21 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* snprintf into an array, asserting nothing was cut off. */
 #define MH_TEST_PRINT(buffer, ...) \
     assert_true(snprintf((buffer), sizeof(buffer), __VA_ARGS__) < (int)sizeof(buffer))
+
+/* Milliseconds since start, a CLOCK_MONOTONIC reading. */
+static inline long
+mh_test_elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
 
 /* A fresh directory under /tmp for one test; removed by mh_test_rmdir. */
 static inline char *

@@ -648,15 +648,6 @@ external_checks_answer_by_exit_code(void **state)
     mh_test_rmdir(dir);
 }
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* A check that hangs is killed at its timeout; one that leaves a child
  * holding stdout does not hold us. */
 static void
@@ -674,7 +665,7 @@ external_checks_are_bounded_in_time(void **state)
     write_check(dir, "20-leaves-a-child", "sleep 30 & echo 'done early'; exit 0", 0755);
     clock_gettime(CLOCK_MONOTONIC, &start);
     assert_int_equal(mh_check_run_external(dir, 300, document, &report, &err), 0);
-    assert_true(elapsed_ms(&start) < 1500);
+    assert_true(mh_test_elapsed_ms(&start) < 1500);
     assert_int_equal(report.items[0].result, MH_CHECK_FAIL);
     assert_string_equal(report.items[0].reason, "did not answer within 300 ms; killed");
     assert_int_equal(report.items[1].result, MH_CHECK_PASS);

@@ -9,14 +9,6 @@
 #include "mh_command.h"
 #include "mh_error.h"
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 static int
 run_shell(const char *script, const char *input, long timeout_ms, size_t cap,
           struct mh_command_result *result)
@@ -78,7 +70,7 @@ timeout_kills_the_child(void **state)
     assert_int_equal(run_shell("sleep 30", NULL, 300, 1024, &result), 0);
     assert_true(result.timed_out);
     assert_int_equal(result.exit_status, -1);
-    assert_true(elapsed_ms(&start) < 3000);
+    assert_true(mh_test_elapsed_ms(&start) < 3000);
     mh_command_result_free(&result);
 }
 
@@ -94,7 +86,7 @@ grandchild_holding_stdout_does_not_hold_us(void **state)
     /* The child answers, leaves a sleeper holding stdout, and exits 0. */
     assert_int_equal(run_shell("echo done; (sleep 30; echo late) & echo $! > /tmp/mh-unit-sleeper; exit 0",
                                NULL, 5000, 1024, &result), 0);
-    assert_true(elapsed_ms(&start) < 2000);
+    assert_true(mh_test_elapsed_ms(&start) < 2000);
     assert_int_equal(result.exit_status, 0);
     assert_false(result.timed_out);
     assert_non_null(strstr(result.output, "done"));

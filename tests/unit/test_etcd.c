@@ -323,15 +323,6 @@ call(struct client *c, size_t cap, struct mh_error *err)
     return ret;
 }
 
-static long
-elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 static void
 garbage_reply_is_an_error(void **state)
 {
@@ -375,7 +366,7 @@ slow_reply_times_out_within_the_bound(void **state)
     client_open(&c, r.port, 0, 300);
     clock_gettime(CLOCK_MONOTONIC, &started);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), -1);
-    took = elapsed_ms(&started);
+    took = mh_test_elapsed_ms(&started);
     assert_non_null(strstr(err.message, "no endpoint answered"));
     if (!strstr(err.message, "timed out after 300 ms"))
         fail_msg("not a timeout: %s", err.message);
@@ -399,7 +390,7 @@ the_hooks_deadline_bounds_a_request(void **state)
     assert_int_equal(mh_deadline_start(700, 0, "deadline\n", NULL, NULL, &err), 0);
     clock_gettime(CLOCK_MONOTONIC, &started);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), -1);
-    took = elapsed_ms(&started);
+    took = mh_test_elapsed_ms(&started);
     mh_deadline_stop();
     assert_true(took >= 500 && took < 700);
     client_close(&c);

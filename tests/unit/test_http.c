@@ -414,15 +414,6 @@ a_chunked_reply_is_joined(void **state)
     mh_test_responder_stop(&r);
 }
 
-static long
-elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 static void
 silence_times_out_and_refusal_is_named(void **state)
 {
@@ -440,7 +431,7 @@ silence_times_out_and_refusal_is_named(void **state)
     MH_TEST_PRINT(url, "http://127.0.0.1:%d/v3/kv/range", r.port);
     clock_gettime(CLOCK_MONOTONIC, &started);
     assert_int_equal(post(&http, url, 300, &reply, &err), -1);
-    took = elapsed_ms(&started);
+    took = mh_test_elapsed_ms(&started);
     assert_non_null(strstr(err.message, "timed out after 300 ms waiting for the reply"));
     assert_true(took >= 290 && took < 1500);
     assert_int_equal(http.fd, -1);

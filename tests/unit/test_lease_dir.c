@@ -434,15 +434,6 @@ find_by_uuid_or_name(void **state)
     mh_lease_store_close(&store);
 }
 
-static long
-elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 struct problem_seen {
     int readable;
     int unreadable;
@@ -487,7 +478,7 @@ lock_wait_is_bounded_and_the_lock_is_released_on_close(void **state)
     f->conf.lock_timeout_ms = 300;
     clock_gettime(CLOCK_MONOTONIC, &started);
     assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), -1);
-    took = elapsed_ms(&started);
+    took = mh_test_elapsed_ms(&started);
     assert_non_null(strstr(err.message, "still locked by another process after 300 ms"));
     assert_true(took >= 290 && took < 2000);
     /* another guest's lock is independent */

@@ -54,15 +54,6 @@ client_wrote(int server)
     return buffer;
 }
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* Positive: recorded replies of a real server parse; negative: malformed,
  * oversized, too deep, wrong id, error replies are errors, not crashes. */
 static void
@@ -227,7 +218,7 @@ silence_is_bounded_by_the_timeout(void **state)
     open_pair(&db, &server, 150);
     clock_gettime(CLOCK_MONOTONIC, &start);
     assert_null(mh_ovsdb_call(&db, "list_dbs", json_array(), 0, &err));
-    took = elapsed_ms(&start);
+    took = mh_test_elapsed_ms(&start);
     assert_non_null(strstr(err.message, "did not answer within 150 ms"));
     assert_true(took >= 140 && took < 1000);
     mh_ovsdb_close(&db);
@@ -237,7 +228,7 @@ silence_is_bounded_by_the_timeout(void **state)
     open_pair(&db, &server, 100);
     clock_gettime(CLOCK_MONOTONIC, &start);
     assert_null(mh_ovsdb_call(&db, "list_dbs", json_array(), 150, &err));
-    took = elapsed_ms(&start);
+    took = mh_test_elapsed_ms(&start);
     assert_true(took >= 240 && took < 1000);
     mh_ovsdb_close(&db);
     close(server);
@@ -259,7 +250,7 @@ silence_is_bounded_by_the_hook_deadline(void **state)
     open_pair(&db, &server, 10000);
     clock_gettime(CLOCK_MONOTONIC, &start);
     assert_null(mh_ovsdb_call(&db, "list_dbs", json_array(), 0, &err));
-    took = elapsed_ms(&start);
+    took = mh_test_elapsed_ms(&start);
     mh_deadline_stop();
     assert_true(took < 650);
     assert_non_null(strstr(err.message, "did not answer"));
