@@ -102,16 +102,10 @@ host_config() {
 setUp() {
     COUNT=$((COUNT + 1))
     PREFIX=/cli$COUNT/
-    mh_sandbox_new
-    A=$SANDBOX
-    host_config hostA
-    mh_sandbox_new
-    B=$SANDBOX
-    host_config hostB
+    two_hosts_new
 }
 
 tearDown() {
-    SANDBOX=$A mh_sandbox_remove
-    SANDBOX=$B mh_sandbox_remove
+    two_hosts_remove
 }
 

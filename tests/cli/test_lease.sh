@@ -22,17 +22,11 @@ host_config() {
 setUp() {
     SHARED=$(mktemp -d /tmp/mh-leases.XXXXXX)
     chmod 0755 "$SHARED"
-    mh_sandbox_new
-    A=$SANDBOX
-    host_config hostA
-    mh_sandbox_new
-    B=$SANDBOX
-    host_config hostB
+    two_hosts_new
 }
 
 tearDown() {
-    SANDBOX=$A mh_sandbox_remove
-    SANDBOX=$B mh_sandbox_remove
+    two_hosts_remove
     rm -rf "$SHARED"
 }
 
