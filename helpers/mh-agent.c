@@ -304,7 +304,6 @@ static int
 run_daemon(const struct options *options)
 {
     struct daemon daemon;
-    struct sigaction action;
     time_t next_pass = 0, next_connect = 0, next_keepalive = 0, next_watch = 0;
     bool warned = false;
     int timer, status = EXIT_OK;
@@ -317,14 +316,7 @@ run_daemon(const struct options *options)
         mh_conf_free(&daemon.conf);
         return EXIT_ERROR;
     }
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = on_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
-    /* A libvirtd that dies mid-call must be an error, not our death. */
-    signal(SIGPIPE, SIG_IGN);
+    mh_cli_catch_stop_signals(on_signal);
     mh_facts_virt_quiet();
     if (virEventRegisterDefaultImpl() < 0 ||
         (timer = virEventAddTimeout(1000, on_tick, NULL, NULL)) < 0) {

@@ -426,20 +426,12 @@ run_all(const struct options *options)
     struct mh_error err = { { 0 } };
     virConnectPtr source = NULL;
     virDomainPtr domain = NULL;
-    struct sigaction action;
     struct run run;
     int status = EXIT_REFUSED;
 
     /* From here on Ctrl-C is the operator's "stop": before the migration
      * nothing starts, during it the job is aborted. */
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = on_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
-    /* A libvirtd that dies mid-call must be an error, not our death. */
-    signal(SIGPIPE, SIG_IGN);
+    mh_cli_catch_stop_signals(on_signal);
 
     memset(&run, 0, sizeof(run));
     run.options = options;

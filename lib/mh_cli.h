@@ -24,4 +24,9 @@ int mh_cli_usage_error(const char *program, const char *format, ...)
  * (helpers' --config FILE; the hook itself has no such override). */
 int mh_cli_load_conf(struct mh_conf *conf, const char *path, struct mh_error *err);
 
+/* Call handler on SIGINT, SIGTERM and SIGHUP, without SA_RESTART so that a
+ * long wait sees EINTR, and ignore SIGPIPE: a libvirtd (or any peer) that
+ * dies mid-call must be an error, not the helper's death. */
+void mh_cli_catch_stop_signals(void (*handler)(int));
+
 #endif
