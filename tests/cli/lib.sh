@@ -69,6 +69,16 @@ mh_sandbox_strict() {
     rm -f "$SANDBOX/etc/conf.d/00-sandbox.json"
 }
 
+# mh_test_driver_source: in the current sandbox, libvirt's test driver
+# with tests/data/check/source-node.xml as the source host ($SOURCE), and an
+# empty directory for external checks ($SANDBOX/checks.d).
+mh_test_driver_source() {
+    sed "s/@METADATA@//" "$MH_DATA/check/source-node.xml" >"$SANDBOX/source-node.xml"
+    SOURCE="test://$SANDBOX/source-node.xml"
+    mkdir -p "$SANDBOX/checks.d"
+    chmod 0755 "$SANDBOX/checks.d"
+}
+
 mh_sandbox_remove() {
     [ -n "${SANDBOX:-}" ] && [ -d "$SANDBOX" ] && rm -rf "$SANDBOX"
     SANDBOX=

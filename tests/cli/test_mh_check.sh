@@ -7,10 +7,7 @@ MH_CHECK=$MH_BUILD/mh-check
 
 setUp() {
     mh_sandbox_new
-    sed "s/@METADATA@//" "$MH_DATA/check/source-node.xml" >"$SANDBOX/source-node.xml"
-    SOURCE="test://$SANDBOX/source-node.xml"
-    mkdir -p "$SANDBOX/checks.d"
-    chmod 0755 "$SANDBOX/checks.d"
+    mh_test_driver_source
     # test:///default has 3 MiB free: no reserve, so that 1 MiB guests fit.
     write_config '{}'
 }

@@ -10,10 +10,7 @@ MH_MIGRATE=$MH_BUILD/mh-migrate
 
 setUp() {
     mh_sandbox_new
-    sed "s/@METADATA@//" "$MH_DATA/check/source-node.xml" >"$SANDBOX/source-node.xml"
-    SOURCE="test://$SANDBOX/source-node.xml"
-    mkdir -p "$SANDBOX/checks.d"
-    chmod 0755 "$SANDBOX/checks.d"
+    mh_test_driver_source
     write_config '"continue"'
 }
 
