@@ -20,6 +20,10 @@ struct mh_lease_etcd_conf {
     const char *ca_file;        /* NULL: the system's CAs */
     const char *cert_file;      /* client certificate, NULL: none */
     const char *key_file;
+    /* Not configured: where this host notes when it last refreshed its
+     * etcd lease, so that a hook call skips the refresh while the lease has
+     * more than two thirds of its TTL left. NULL: refresh on every call. */
+    const char *refresh_file;
 };
 
 struct mh_lease_conf {
@@ -33,6 +37,7 @@ struct mh_lease_conf {
 };
 
 #define MH_LEASE_DEFAULT_DIR MH_LOCALSTATEDIR "/lib/migrate-hooks/leases"
+#define MH_LEASE_DEFAULT_REFRESH_FILE MH_LOCALSTATEDIR "/lib/migrate-hooks/etcd-lease.json"
 #define MH_LEASE_DEFAULT_ENDPOINT "http://127.0.0.1:2379"
 
 /* The defaults: disabled, dir backend in MH_LEASE_DEFAULT_DIR. */

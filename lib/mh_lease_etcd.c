@@ -12,10 +12,21 @@
  *
  * A record and its owner key change together in one transaction that
  * compares both keys' mod_revision with what was read: a concurrent change
- * makes it fail, and mh_lease_run reads again. Every open (each hook call)
- * and mh_lease_store_keepalive() refresh this host's lease. */
+ * makes it fail, and mh_lease_run reads again.
+ *
+ * A hook call costs two round trips: one transaction reads the record, the
+ * owner key and hosts/HOST at one revision, one writes. This host's lease
+ * is refreshed by mh_lease_store_keepalive() (mh-agent, mh-lease
+ * keepalive), and by a hook call's read when it is due: when the refresh
+ * file (conf refresh_file, written after each refresh) does not show a
+ * refresh of the very lease hosts/HOST names within the last third of its
+ * TTL. A lease is never left with less than two thirds of its TTL by a
+ * call that skipped it; an unreadable, foreign or future refresh file only
+ * means a refresh. */
 #include "mh_error.h"
 #include "mh_etcd.h"
+#include "mh_file.h"
+#include "mh_json.h"
 #include "mh_lease_conf.h"
 #include "mh_lease_record.h"
 #include "mh_lease_store.h"
@@ -35,7 +46,7 @@
 
 struct etcd_state {
     struct mh_etcd etcd;
-    long long host_lease;               /* this host's etcd lease */
+    long long host_lease;               /* this host's etcd lease, once settled */
     bool loaded;
     char held[MH_UUID_LENGTH + 1];      /* guest read by load */
     long long record_revision;          /* mod_revision of guests/UUID as read, 0 absent */
@@ -52,7 +63,14 @@ static int etcd_list(struct mh_lease_store *store, mh_lease_visit visit, void *d
                      struct mh_error *err);
 static int etcd_keepalive(struct mh_lease_store *store, struct mh_error *err);
 static void etcd_close(struct mh_lease_store *store);
-static int ensure_host_lease(struct mh_lease_store *store, struct mh_error *err);
+static int settle_host_lease(struct mh_lease_store *store, long long lease,
+                             long long revision, bool force, struct mh_error *err);
+static bool refreshed_lately(const struct mh_lease_store *store, long long lease);
+static void note_refresh(const struct mh_lease_store *store, long long lease, long ttl_s,
+                         long long when_ms);
+static long long now_ms(void);
+static void named_lease(const struct mh_etcd_range *range, long long *lease,
+                        long long *revision);
 static int host_lease_of(struct mh_lease_store *store, const char *host, long long *lease,
                          long long *revision, struct mh_error *err);
 static int adopt_owner_keys(struct mh_lease_store *store, struct mh_error *err);
@@ -88,9 +106,9 @@ etcd_open(struct mh_lease_store *store, struct mh_error *err)
         return -1;
     }
     store->state = state;
-    if (mh_etcd_open(&state->etcd, &store->conf->etcd, err) < 0)
-        return -1;
-    return ensure_host_lease(store, err);
+    /* Nothing is asked of etcd yet: the first read settles this host's
+     * lease in the same round trip. */
+    return mh_etcd_open(&state->etcd, &store->conf->etcd, err);
 }
 
 static int
@@ -98,24 +116,29 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
           bool *corrupt, struct mh_error *err)
 {
     struct etcd_state *state = store->state;
-    struct mh_etcd_range records = { 0 }, owners = { 0 };
-    char record_key[MAX_KEY], owner_key[MAX_KEY];
+    struct mh_etcd_range records = { 0 }, owners = { 0 }, hosts = { 0 };
+    char record_key[MAX_KEY], owner_key[MAX_KEY], host_key[MAX_KEY];
     json_t *success = json_array();
     json_t *responses = NULL;
     json_t *range;
+    long long lease, revision;
     bool succeeded;
     int ret = -1;
 
     etcd_unlock(store);
     if (!success || key(store, "guests/", uuid, record_key) < 0 ||
-        key(store, "owners/", uuid, owner_key) < 0) {
+        key(store, "owners/", uuid, owner_key) < 0 ||
+        key(store, "hosts/", store->host, host_key) < 0) {
         mh_error_set(err, "etcd: key too long");
         json_decref(success);
         return -1;
     }
-    /* Both keys from one revision: a txn without compares always succeeds. */
+    /* The keys from one revision: a txn without compares always succeeds.
+     * hosts/HOST comes along to settle this host's lease without another
+     * round trip. */
     if (append(success, range_op(record_key, false, err), err) < 0 ||
-        append(success, range_op(owner_key, false, err), err) < 0) {
+        append(success, range_op(owner_key, false, err), err) < 0 ||
+        append(success, range_op(host_key, false, err), err) < 0) {
         json_decref(success);
         return -1;
     }
@@ -125,12 +148,17 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
     if (!(range = mh_etcd_txn_range(responses, 0, err)) ||
         mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &records, err) < 0 ||
         !(range = mh_etcd_txn_range(responses, 1, err)) ||
-        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0)
+        mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &owners, err) < 0 ||
+        !(range = mh_etcd_txn_range(responses, 2, err)) ||
+        mh_etcd_range_parse(range, 64, &hosts, err) < 0)
         goto cleanup;
-    if (records.count > 1 || owners.count > 1) {
+    if (records.count > 1 || owners.count > 1 || hosts.count > 1) {
         mh_error_set(err, "etcd: more than one key-value for one key");
         goto cleanup;
     }
+    named_lease(&hosts, &lease, &revision);
+    if (settle_host_lease(store, lease, revision, false, err) < 0)
+        goto cleanup;
     state->record_revision = records.count ? records.kvs[0].mod_revision : 0;
     state->owner_revision = owners.count ? owners.kvs[0].mod_revision : 0;
     state->loaded = true;
@@ -147,6 +175,7 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
 cleanup:
     mh_etcd_range_free(&records);
     mh_etcd_range_free(&owners);
+    mh_etcd_range_free(&hosts);
     json_decref(responses);
     return ret;
 }
@@ -169,7 +198,7 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
         mh_error_set(err, "out of memory");
         goto cleanup;
     }
-    if (!state->loaded || strcmp(state->held, record->uuid) != 0) {
+    if (!state->loaded || strcmp(state->held, record->uuid) != 0 || !state->host_lease) {
         mh_error_set(err, "internal error: saving the lease of %s without reading it first",
                      record->uuid);
         goto cleanup;
@@ -323,9 +352,11 @@ cleanup:
 static int
 etcd_keepalive(struct mh_lease_store *store, struct mh_error *err)
 {
+    long long lease, revision;
     int adopted, reclaimed;
 
-    if (ensure_host_lease(store, err) < 0)
+    if (host_lease_of(store, store->host, &lease, &revision, err) < 0 ||
+        settle_host_lease(store, lease, revision, true, err) < 0)
         return -1;
     adopted = adopt_owner_keys(store, err);
     if (adopted < 0)
@@ -348,11 +379,16 @@ etcd_close(struct mh_lease_store *store)
     store->state = NULL;
 }
 
-/* Make sure hosts/HOST names a live etcd lease of ours: refresh the one it
- * names, or grant a new one and claim the key (compared on its revision, so
- * two hook calls at once end up with one lease). */
+/* Make sure hosts/HOST names a live etcd lease of ours with time left.
+ * lease and revision are what hosts/HOST held when last read (lease 0: no
+ * live lease). It is refreshed when force, or when this process has not
+ * settled it yet and the refresh file shows no refresh of it within the
+ * last third of its TTL; when it expired, a new one is granted and the key
+ * claimed (compared on its revision, so two hook calls at once end up with
+ * one lease). */
 static int
-ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
+settle_host_lease(struct mh_lease_store *store, long long lease, long long revision,
+                  bool force, struct mh_error *err)
 {
     struct etcd_state *state = store->state;
     char host_key[MAX_KEY], value[32];
@@ -363,17 +399,23 @@ ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
     }
     for (int attempt = 0; attempt < 4; attempt++) {
         json_t *compare, *success, *responses = NULL;
-        long long lease = 0, revision = 0, granted = 0;
+        long long granted = 0, started;
         bool succeeded = false;
         long ttl = 0;
 
-        if (host_lease_of(store, store->host, &lease, &revision, err) < 0)
+        if (attempt > 0 && host_lease_of(store, store->host, &lease, &revision, err) < 0)
             return -1;
+        if (lease && !force && (lease == state->host_lease || refreshed_lately(store, lease))) {
+            state->host_lease = lease;
+            return 0;
+        }
+        started = now_ms();
         if (lease) {
             if (mh_etcd_lease_keepalive(&state->etcd, lease, &ttl, err) < 0)
                 return -1;
             if (ttl > 0) {
                 state->host_lease = lease;
+                note_refresh(store, lease, ttl, started);
                 return 0;
             }
         }
@@ -399,6 +441,8 @@ ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
         json_decref(responses);
         if (succeeded) {
             state->host_lease = granted;
+            /* etcd rounds a TTL up, never down: the configured one is safe. */
+            note_refresh(store, granted, store->conf->etcd.ttl_s, started);
             return 0;
         }
         /* Another call of ours was quicker: use its lease. */
@@ -407,6 +451,85 @@ ensure_host_lease(struct mh_lease_store *store, struct mh_error *err)
     mh_error_set(err, "etcd: could not settle this host's lease (%s): too many concurrent "
                  "changes", host_key);
     return -1;
+}
+
+/* Whether the refresh file shows that this host refreshed lease (of this
+ * key prefix) less than a third of its TTL ago. Anything else (no file, an
+ * untrusted or unreadable one, another host, prefix or lease, a time in
+ * the future: the clock was set back) is no. */
+static bool
+refreshed_lately(const struct mh_lease_store *store, long long lease)
+{
+    const char *path = store->conf->etcd.refresh_file;
+    char *text = NULL;
+    size_t length;
+    json_t *note = NULL;
+    const char *host, *prefix;
+    json_int_t noted, ttl, when;
+    long long age;
+    bool lately = false;
+
+    if (!path || mh_file_read_trusted(path, 4096, &text, &length, NULL) < 0)
+        return false;
+    note = mh_json_parse(text, length, 2, path, NULL);
+    if (!note || json_unpack(note, "{s:s, s:s, s:I, s:I, s:I}", "host", &host, "prefix", &prefix,
+                             "lease", &noted, "ttl_s", &ttl, "refreshed_ms", &when) < 0)
+        goto cleanup;
+    age = now_ms() - (long long)when;
+    lately = strcmp(host, store->host) == 0 && strcmp(prefix, store->conf->etcd.prefix) == 0 &&
+             noted == lease && ttl > 0 && ttl <= 1000000000 && age >= 0 && age < ttl * 1000 / 3;
+
+cleanup:
+    json_decref(note);
+    free(text);
+    return lately;
+}
+
+/* Write down that lease, of ttl_s, was refreshed at when_ms (the time the
+ * request was sent: the TTL runs from no earlier). Written crash-safe; a
+ * failure only costs the next calls a refresh, so it is not an error. */
+static void
+note_refresh(const struct mh_lease_store *store, long long lease, long ttl_s, long long when_ms)
+{
+    const char *path = store->conf->etcd.refresh_file;
+    json_t *note;
+    char *text;
+
+    if (!path)
+        return;
+    note = json_pack("{s:s, s:s, s:I, s:I, s:I}", "host", store->host, "prefix",
+                     store->conf->etcd.prefix, "lease", (json_int_t)lease, "ttl_s",
+                     (json_int_t)ttl_s, "refreshed_ms", (json_int_t)when_ms);
+    text = note ? json_dumps(note, JSON_COMPACT) : NULL;
+    if (text)
+        mh_file_write_atomic(path, text, strlen(text), 0644, NULL);
+    free(text);
+    json_decref(note);
+}
+
+static long long
+now_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* The lease a read of hosts/HOST names (0 when the key is missing or not
+ * attached to the lease it names) and the key's mod_revision. */
+static void
+named_lease(const struct mh_etcd_range *range, long long *lease, long long *revision)
+{
+    long named;
+
+    *lease = *revision = 0;
+    if (range->count != 1)
+        return;
+    *revision = range->kvs[0].mod_revision;
+    if (mh_string_to_long(range->kvs[0].value, 1, LONG_MAX, &named) == 0 &&
+        named == range->kvs[0].lease)
+        *lease = named;
 }
 
 /* The etcd lease hosts/HOST names (*lease 0 when there is none or it is
@@ -419,7 +542,6 @@ host_lease_of(struct mh_lease_store *store, const char *host, long long *lease,
     struct mh_etcd_range range = { 0 };
     char host_key[MAX_KEY];
     json_t *request, *reply = NULL;
-    long named;
     int ret = -1;
 
     *lease = *revision = 0;
@@ -433,12 +555,7 @@ host_lease_of(struct mh_lease_store *store, const char *host, long long *lease,
     if (mh_etcd_call(&state->etcd, "/v3/kv/range", request, RECORD_REPLY_CAP, &reply, err) < 0 ||
         mh_etcd_range_parse(reply, 64, &range, err) < 0)
         goto cleanup;
-    if (range.count == 1) {
-        *revision = range.kvs[0].mod_revision;
-        if (mh_string_to_long(range.kvs[0].value, 1, LONG_MAX, &named) == 0 &&
-            named == range.kvs[0].lease)
-            *lease = named;
-    }
+    named_lease(&range, lease, revision);
     ret = 0;
 
 cleanup:

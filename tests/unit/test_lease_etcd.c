@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mh_error.h"
 #include "mh_etcd.h"
+#include "mh_http.h"
 #include "mh_lease.h"
 #include "mh_lease_conf.h"
 #include "mh_lease_store.h"
@@ -161,6 +163,8 @@ setup(void **state)
     f->conf.etcd.endpoints = server.endpoints;
     f->conf.etcd.prefix = f->prefix;
     f->conf.etcd.timeout_ms = 3000;
+    /* No refresh file unless a test asks for one: every read refreshes. */
+    f->conf.etcd.refresh_file = NULL;
     *state = f;
     return 0;
 }
@@ -468,12 +472,168 @@ keepalive_moves_owner_keys_onto_the_current_lease(void **state)
      * the owner key still hangs on the old one. */
     raw_delete(f, "hosts/hostA");
     open_store(f, &a, "hostA");
+    assert_int_equal(mh_lease_store_keepalive(&a, &err), 1);
+    assert_true(host_lease(f, "hostA") != first);
+    assert_true(owner_key_lease(f, UUID) == host_lease(f, "hostA"));
+    assert_int_equal(mh_lease_store_keepalive(&a, &err), 0);
+    mh_lease_store_close(&a);
+    /* the same when a hook call's read grants the new lease */
+    first = host_lease(f, "hostA");
+    raw_delete(f, "hosts/hostA");
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID2, &result, &err), 0);
+    open_store(f, &a, "hostA");
     assert_true(host_lease(f, "hostA") != first);
     assert_true(owner_key_lease(f, UUID) == first);
     assert_int_equal(mh_lease_store_keepalive(&a, &err), 1);
     assert_true(owner_key_lease(f, UUID) == host_lease(f, "hostA"));
     assert_int_equal(mh_lease_store_keepalive(&a, &err), 0);
     mh_lease_store_close(&a);
+}
+
+/* How many requests of a kind ("Txn", "LeaseKeepAlive"...) etcd has
+ * started, from its own /metrics. */
+static long
+etcd_started(const char *method)
+{
+    struct mh_error err = { { 0 } };
+    struct mh_http http;
+    struct mh_http_reply reply;
+    char url[128], needle[128];
+    const char *at;
+    long count = 0;
+
+    MH_TEST_PRINT(url, "%s/metrics", server.endpoint);
+    MH_TEST_PRINT(needle, "grpc_server_started_total{grpc_method=\"%s\",", method);
+    mh_http_init(&http);
+    if (mh_http_post(&http, url, "text/plain", "", 0, 3000, 16 << 20, &reply, &err) < 0)
+        fail_msg("etcd metrics: %s", err.message);
+    assert_int_equal(reply.status, 200);
+    at = strstr(reply.body, needle);
+    if (at && (at = strchr(at, '}')))
+        count = strtol(at + 1, NULL, 10);
+    mh_http_reply_free(&reply);
+    mh_http_close(&http);
+    return count;
+}
+
+/* Every request a lease operation can make. */
+static long
+etcd_requests(void)
+{
+    static const char *const methods[] = { "Range", "Txn", "Put", "DeleteRange",
+                                           "LeaseGrant", "LeaseKeepAlive", "LeaseRevoke",
+                                           "LeaseTimeToLive", NULL };
+    long total = 0;
+
+    for (size_t i = 0; methods[i]; i++)
+        total += etcd_started(methods[i]);
+    return total;
+}
+
+/* One hook call (its own store) of operation by host: the requests it
+ * made to etcd, and how many of them refreshed a lease. */
+static long
+requests_of_a_call(struct fixture *f, const char *host, enum mh_lease_operation operation,
+                   long *keepalives)
+{
+    struct mh_lease_result result;
+    struct mh_error err = { { 0 } };
+    long before = etcd_requests(), refreshes = etcd_started("LeaseKeepAlive");
+
+    if (run(f, host, operation, UUID, &result, &err) < 0 || !result.changed)
+        fail_msg("%s by %s: %s", mh_lease_operation_name(operation), host,
+                 result.changed ? err.message : "changed nothing");
+    *keepalives = etcd_started("LeaseKeepAlive") - refreshes;
+    return etcd_requests() - before;
+}
+
+static void
+a_change_is_one_read_and_one_write_once_the_host_lease_is_fresh(void **state)
+{
+    struct fixture *f = *state;
+    char *dir = mh_test_tmpdir();
+    char path[512];
+    long keepalives;
+
+    /* The first call grants hostA its lease and notes the refresh. */
+    MH_TEST_PRINT(path, "%s/etcd-lease.json", dir);
+    f->conf.etcd.refresh_file = path;
+    assert_true(requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives) > 2);
+    /* Calls after it: the read txn (record, owner key and hosts/hostA at
+     * once) and the write txn, nothing else. */
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_STOPPED, &keepalives), 2);
+    assert_int_equal(keepalives, 0);
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives), 2);
+    /* Without a refresh file each call refreshes the lease: one more. */
+    f->conf.etcd.refresh_file = NULL;
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_STOPPED, &keepalives), 3);
+    assert_int_equal(keepalives, 1);
+    mh_test_rmdir(dir);
+}
+
+/* Write dir/etcd-lease.json for hostA's current lease (lease_delta added
+ * to its id), refreshed age_ms ago, with the given host and prefix. */
+static void
+write_refresh_file(struct fixture *f, const char *dir, const char *host, const char *prefix,
+                   long long lease_delta, long long age_ms, unsigned mode)
+{
+    struct timespec now;
+    char text[512];
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    MH_TEST_PRINT(text, "{\"host\":\"%s\",\"prefix\":\"%s\",\"lease\":%lld,"
+                  "\"ttl_s\":60,\"refreshed_ms\":%lld}", host, prefix,
+                  host_lease(f, "hostA") + lease_delta,
+                  (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 - age_ms);
+    mh_test_write(dir, "etcd-lease.json", text, mode);
+}
+
+static void
+the_host_lease_is_refreshed_unless_the_refresh_file_vouches_for_it(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const garbage[] = {
+        "", "{", "[]", "null", "{\"host\":\"hostA\"}",
+        "{\"host\":\"hostA\",\"prefix\":7,\"lease\":1,\"ttl_s\":60,\"refreshed_ms\":1}",
+        NULL,
+    };
+    enum mh_lease_operation operation = MH_LEASE_STOPPED;
+    char *dir = mh_test_tmpdir();
+    char path[512];
+    long keepalives;
+
+    MH_TEST_PRINT(path, "%s/etcd-lease.json", dir);
+    f->conf.etcd.refresh_file = path;
+    f->conf.etcd.ttl_s = 60;
+    requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives);
+    /* vouches: refreshed 5 s ago, a third of 60 s is 20 */
+    write_refresh_file(f, dir, "hostA", f->prefix, 0, 5000, 0644);
+    requests_of_a_call(f, "hostA", operation, &keepalives);
+    assert_int_equal(keepalives, 0);
+    /* each of these does not */
+#define REFRESHED(...)                                                            \
+    do {                                                                          \
+        __VA_ARGS__;                                                              \
+        operation = operation == MH_LEASE_START ? MH_LEASE_STOPPED : MH_LEASE_START; \
+        requests_of_a_call(f, "hostA", operation, &keepalives);                   \
+        if (keepalives != 1)                                                      \
+            fail_msg("no refresh after: %s", #__VA_ARGS__);                       \
+    } while (0)
+    REFRESHED(write_refresh_file(f, dir, "hostA", f->prefix, 0, 21000, 0644));
+    REFRESHED(write_refresh_file(f, dir, "hostA", f->prefix, 0, -60000, 0644));
+    REFRESHED(write_refresh_file(f, dir, "hostB", f->prefix, 0, 5000, 0644));
+    REFRESHED(write_refresh_file(f, dir, "hostA", "/elsewhere/", 0, 5000, 0644));
+    REFRESHED(write_refresh_file(f, dir, "hostA", f->prefix, 1, 5000, 0644));
+    REFRESHED(write_refresh_file(f, dir, "hostA", f->prefix, 0, 5000, 0666));
+    REFRESHED(unlink(path));
+    for (size_t i = 0; garbage[i]; i++)
+        REFRESHED(mh_test_write(dir, "etcd-lease.json", garbage[i], 0644));
+#undef REFRESHED
+    /* and the refresh wrote a file that vouches for the lease it refreshed */
+    operation = operation == MH_LEASE_START ? MH_LEASE_STOPPED : MH_LEASE_START;
+    requests_of_a_call(f, "hostA", operation, &keepalives);
+    assert_int_equal(keepalives, 0);
+    mh_test_rmdir(dir);
 }
 
 static void
@@ -576,9 +736,16 @@ an_unreachable_etcd_is_a_clear_error(void **state)
     struct mh_error err = { { 0 } };
     json_t *nowhere = json_pack("[s]", "http://127.0.0.1:9/");
 
+    struct mh_lease_result result;
+
     f->conf.etcd.endpoints = nowhere;
-    assert_int_equal(mh_lease_store_open(&store, &f->conf, "hostA", &err), -1);
-    assert_non_null(strstr(err.message, "lease store (etcd): etcd: no endpoint answered"));
+    /* opening asks nothing of etcd; the first read finds it unreachable */
+    open_store(f, &store, "hostA");
+    assert_int_equal(run_on(&store, MH_LEASE_START, UUID, "", "", &result, &err), -1);
+    assert_false(result.refused);
+    mh_lease_store_close(&store);
+    if (!strstr(err.message, "etcd: no endpoint answered"))
+        fail_msg("unexpected error: %s", err.message);
     json_decref(nowhere);
 }
 
@@ -593,6 +760,8 @@ main(void)
         TEST(a_dead_owners_ownership_expires_and_a_live_one_is_kept_or_reclaimed),
         TEST(keepalive_reclaims_an_expired_ownership_nobody_took),
         TEST(keepalive_moves_owner_keys_onto_the_current_lease),
+        TEST(a_change_is_one_read_and_one_write_once_the_host_lease_is_fresh),
+        TEST(the_host_lease_is_refreshed_unless_the_refresh_file_vouches_for_it),
         TEST(hand_over_to_a_host_without_a_live_lease_is_an_error),
         TEST(hostile_values_are_errors_and_break_replaces_them),
         TEST(list_merges_records_and_owner_keys),
