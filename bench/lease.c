@@ -13,6 +13,9 @@
  *            the classic crash-safe way (a new temporary file, fsync,
  *            rename, fsync of the directory) that the backend's in-place
  *            spare and swap replace (lib/mh_lease_dir.c)
+ *   flushes  dir backend: the bare I/O of the backend's two changes (4 KiB
+ *            written in place into a spare, fdatasync, swap, fsync of the
+ *            directory; no lock, no read, no JSON): the floor the disk sets
  * and prints min / median / max in ms and the medians as ratios to noop. */
 #include "mh_conf.h"
 #include "mh_error.h"
@@ -21,6 +24,7 @@
 #include "mh_lease_store.h"
 #include "mh_string.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -124,6 +128,44 @@ two_writes(const struct mh_conf *conf, struct mh_error *err)
     return 0;
 }
 
+/* Two changes' worth of the dir backend's I/O and nothing else. */
+static int
+two_swaps(const struct mh_conf *conf, struct mh_error *err)
+{
+    static char page[4096];
+    int dirfd = open(conf->lease.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ret = -1;
+
+    if (dirfd < 0) {
+        mh_error_set_errno(err, errno, "%s", conf->lease.dir);
+        return -1;
+    }
+    /* the record the spare is swapped with, made on the first round */
+    if (faccessat(dirfd, "bench-floor.json", F_OK, 0) < 0)
+        close(openat(dirfd, "bench-floor.json", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    for (int i = 0; i < 2; i++) {
+        int fd = openat(dirfd, "bench-floor.next", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+        memset(page, ' ', sizeof(page));
+        page[0] = (char)('0' + i);
+        if (fd < 0 || pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
+            fdatasync(fd) < 0 ||
+            renameat2(dirfd, "bench-floor.next", dirfd, "bench-floor.json", RENAME_EXCHANGE) < 0 ||
+            fsync(dirfd) < 0) {
+            mh_error_set_errno(err, errno, "%s/bench-floor.*", conf->lease.dir);
+            if (fd >= 0)
+                close(fd);
+            goto cleanup;
+        }
+        close(fd);
+    }
+    ret = 0;
+
+cleanup:
+    close(dirfd);
+    return ret;
+}
+
 /* The hook's prepare begin + release end; with leases turned off by a
  * drop-in when off. */
 static int
@@ -158,7 +200,7 @@ main(int argc, char **argv)
     struct mh_conf conf;
     struct series noop = { "noop", NULL, 0 }, library = { "library", NULL, 0 },
                   pair = { "hook", NULL, 0 }, off = { "no lease", NULL, 0 },
-                  writes = { "classic", NULL, 0 };
+                  writes = { "classic", NULL, 0 }, swaps = { "flushes", NULL, 0 };
     bool dir;
     long count;
     double floor;
@@ -176,6 +218,7 @@ main(int argc, char **argv)
     pair.ms = calloc((size_t)count, sizeof(double));
     off.ms = calloc((size_t)count, sizeof(double));
     writes.ms = calloc((size_t)count, sizeof(double));
+    swaps.ms = calloc((size_t)count, sizeof(double));
     dir = conf.lease.backend == MH_LEASE_BACKEND_DIR;
     for (long i = 0; i < count; i++) {
         double started = now_ms();
@@ -209,6 +252,12 @@ main(int argc, char **argv)
             return 1;
         }
         writes.ms[writes.count++] = now_ms() - started;
+        started = now_ms();
+        if (dir && two_swaps(&conf, &err) < 0) {
+            fprintf(stderr, "bench-lease: %s\n", err.message);
+            return 1;
+        }
+        swaps.ms[swaps.count++] = now_ms() - started;
     }
     floor = median(&noop);
     printf("lease backend %s, %ld rounds (library and hook: acquire + release)\n",
@@ -217,11 +266,17 @@ main(int argc, char **argv)
     report(&library, floor);
     report(&pair, floor);
     report(&off, floor);
-    if (dir)
+    if (dir) {
         report(&writes, floor);
+        report(&swaps, floor);
+    }
     printf("  leases add %.3f ms to the two hook calls (median hook - median no lease)\n",
            median(&pair) - median(&off));
+    if (dir)
+        printf("  the library spends %.3f ms on top of the I/O its two changes need "
+               "(median library - median flushes)\n", median(&library) - median(&swaps));
     free(writes.ms);
+    free(swaps.ms);
     free(noop.ms);
     free(library.ms);
     free(pair.ms);
