@@ -39,6 +39,37 @@ test_keepalive_and_break_with_etcd() {
     assertEquals 0 $?
 }
 
+# etcd_requests: how many lease-related requests etcd has started (its own
+# /metrics), and how many of them were lease refreshes, as "TOTAL KEEPALIVES".
+etcd_requests() {
+    curl -s -f -m 5 "$ETCD_URL/metrics" | awk '
+        /^grpc_server_started_total\{grpc_method="(Range|Txn|Put|DeleteRange|LeaseGrant|LeaseKeepAlive|LeaseRevoke)"/ {
+            total += $2; if ($0 ~ /LeaseKeepAlive/) keepalives += $2 }
+        END { print total + 0, keepalives + 0 }'
+}
+
+# requests_of CALL...: run a hook call on A; print "REQUESTS KEEPALIVES" it made.
+requests_of() {
+    local before after
+    before=$(etcd_requests)
+    on A "$@" >/dev/null
+    assertEquals "$* on A" 0 $?
+    after=$(etcd_requests)
+    echo "$((${after% *} - ${before% *})) $((${after#* } - ${before#* }))"
+}
+
+test_a_hook_call_is_one_read_and_one_write_once_the_lease_is_fresh() {
+    requests_of prepare begin - >/dev/null
+    assertTrue "the first call notes its refresh" "[ -s '$A/state/etcd-lease.json' ]"
+    assertEquals "stop: a read and a write" "2 0" "$(requests_of stopped end -)"
+    assertEquals "release end after it: a read" "1 0" "$(requests_of release end -)"
+    assertEquals "start: a read and a write" "2 0" "$(requests_of prepare begin -)"
+    # without the note, the call refreshes the lease, and notes it again
+    rm "$A/state/etcd-lease.json"
+    assertEquals "stop after the note is gone" "3 1" "$(requests_of stopped end -)"
+    assertTrue "noted again" "[ -s '$A/state/etcd-lease.json' ]"
+}
+
 test_unreachable_etcd_fails_start_closed_and_never_a_stop() {
     local start took
     SANDBOX=$A
