@@ -596,14 +596,19 @@ summary_namespace(void *data, const XML_Char *prefix, const XML_Char *uri)
 }
 
 /* libvirt writes UTF-8 without a declaration. libxml2 would convert a
- * declared ISO-8859-1 or the like; the expat reader refuses to guess. */
+ * declared ISO-8859-1 or the like; the expat reader refuses to guess (the
+ * one difference besides huge start tags: it refuses more, never less).
+ * The version is checked as libxml2 does, which expat does not: a digit,
+ * a dot and digits, and only 1.x (1.1 too, read as 1.0). */
 static void XMLCALL
 summary_declaration(void *data, const XML_Char *version, const XML_Char *encoding,
                     int standalone)
 {
-    (void)version;
     (void)standalone;
-    if (encoding && strcasecmp(encoding, "UTF-8") != 0)
+    if (!version || version[0] != '1' || version[1] != '.' ||
+        version[2 + strspn(version + 2, "0123456789")] != '\0')
+        summary_refuse(data, "the XML declaration names a version other than 1.x");
+    else if (encoding && strcasecmp(encoding, "UTF-8") != 0)
         summary_refuse(data, "declares an encoding other than UTF-8; only UTF-8 is read");
 }
 
