@@ -1,4 +1,5 @@
-/* mh_xml.c - safe XML parsing and small tree accessors over libxml2. */
+/* mh_xml.c - safe XML parsing and small tree accessors over libxml2, and a
+ * domain's identity read with expat for the stages that need only that. */
 #include "mh_xml.h"
 #include "mh_buffer.h"
 #include "mh_cookie.h"
@@ -75,13 +76,15 @@ static int check_identity(bool root_is_domain, const char *name_text, const char
                           struct mh_error *err);
 static bool is_uuid(const char *text);
 static char *copy_and_free(xmlChar *value);
-static void XMLCALL summary_start(void *data, const XML_Char *qualified, const XML_Char **attributes);
+static void XMLCALL summary_start(void *data, const XML_Char *qualified,
+                                  const XML_Char **attributes);
 static void XMLCALL summary_end(void *data, const XML_Char *qualified);
 static void XMLCALL summary_text(void *data, const XML_Char *text, int length);
 static void XMLCALL summary_comment(void *data, const XML_Char *text);
 static void XMLCALL summary_cdata_start(void *data);
 static void XMLCALL summary_cdata_end(void *data);
-static void XMLCALL summary_instruction(void *data, const XML_Char *target, const XML_Char *text);
+static void XMLCALL summary_instruction(void *data, const XML_Char *target,
+                                        const XML_Char *text);
 static void XMLCALL summary_namespace(void *data, const XML_Char *prefix, const XML_Char *uri);
 static void XMLCALL summary_declaration(void *data, const XML_Char *version,
                                         const XML_Char *encoding, int standalone);

@@ -57,9 +57,13 @@ int mh_xml_domain_identity(xmlDoc *doc, char *name, size_t name_size,
 
 /* The same identity as mh_xml_parse + mh_xml_domain_identity (name, uuid)
  * + mh_cookie_find (cookie) give, read with expat without building a tree,
- * so that a stage that needs only that never loads libxml2. Refuses every
- * document mh_xml_parse refuses, with the same kind of message; the whole
- * document is read. Free summary with mh_xml_summary_free. */
+ * so that a stage that needs only that never loads libxml2. The whole
+ * document is read, and every document mh_xml_parse refuses is refused,
+ * with the same identity messages and "domain XML:LINE:COLUMN: reason" for
+ * the others. It refuses more in two cases only: an encoding other than
+ * UTF-8 (libxml2 converts one), and start tags of 9000000 bytes or more.
+ * On success the summary owns its strings (mh_xml_summary_free); on error
+ * it is left empty. */
 int mh_xml_domain_summary(const char *data, size_t length, struct mh_xml_summary *summary,
                           struct mh_error *err);
 
