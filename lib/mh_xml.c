@@ -25,8 +25,16 @@
  * 50000 bytes; comments, PIs and CDATA sections of 10000000. A start tag
  * near 10000000 bytes fails its input lookup limit at a length that depends
  * on buffering: the expat reader refuses start tags from 9000000 bytes, a
- * little more than libxml2 does (the one place it is stricter besides
- * encodings; the default max_input_bytes, 8 MiB, never gets there). */
+ * little more than libxml2 does (the default max_input_bytes, 8 MiB, never
+ * gets there).
+ *
+ * Where the two differ otherwise, the expat reader refuses more, never
+ * less: encodings other than UTF-8 (summary_declaration), and names with
+ * characters XML 1.0's fifth edition added (U+FEFF, letters of later
+ * Unicode versions): libxml2 takes those, expat keeps to the name
+ * characters of the editions before (libxml2's XML_PARSE_OLD10). libvirt
+ * writes neither; a guest whose metadata holds such a name cannot take a
+ * lease (the hook refuses its XML) rather than be read two ways. */
 #define MH_XML_MAX_DEPTH 257
 #define MH_XML_MAX_NAME_LENGTH 50000
 #define MH_XML_MAX_TEXT_LENGTH 10000000

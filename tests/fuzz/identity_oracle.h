@@ -22,6 +22,7 @@ struct identity_reading {
     bool parsed;                /* libxml2: the document parsed (the identity may not) */
     char message[1024];
     bool other_encoding;        /* libxml2 read it in an encoding other than UTF-8 */
+    bool old_names_refused;     /* libxml2 refuses it with XML_PARSE_OLD10 */
     char name[MH_XML_NAME_SIZE];
     char uuid[MH_UUID_LENGTH + 1];
     int cookie_found;           /* as mh_cookie_find returns */
@@ -51,6 +52,27 @@ identity_oracle_free(struct identity_reading *reading)
     memset(reading, 0, sizeof(*reading));
 }
 
+/* Whether libxml2 refuses data under the name rules of XML 1.0 before its
+ * fifth edition (XML_PARSE_OLD10), which are expat's. */
+static inline bool
+identity_oracle_old10_refuses(const char *data, size_t size)
+{
+    xmlParserCtxt *context = mh_libxml.xmlNewParserCtxt();
+    xmlDoc *doc;
+    bool refused;
+
+    if (!context)
+        return false;
+    doc = mh_libxml.xmlCtxtReadMemory(context, data, (int)size, "old10", NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING | XML_PARSE_OLD10);
+    refused = !doc || !context->wellFormed;
+    if (doc)
+        mh_libxml.xmlFreeDoc(doc);
+    mh_libxml.xmlFreeParserCtxt(context);
+    return refused;
+}
+
 static inline void
 identity_oracle_libxml(const char *data, size_t size, struct identity_reading *reading)
 {
@@ -62,17 +84,18 @@ identity_oracle_libxml(const char *data, size_t size, struct identity_reading *r
     memset(reading, 0, sizeof(*reading));
     reading->status = -1;
     reading->parsed = doc != NULL;
+    if (doc) {
+        reading->other_encoding =
+            doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0;
+        reading->old_names_refused = identity_oracle_old10_refuses(data, size);
+    }
     if (!doc ||
         mh_xml_domain_identity(doc, reading->name, sizeof(reading->name), reading->uuid,
                                &err) < 0) {
         snprintf(reading->message, sizeof(reading->message), "%s", err.message);
-        if (doc && doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0)
-            reading->other_encoding = true;
         mh_xml_free_doc(doc);
         return;
     }
-    reading->other_encoding =
-        doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0;
     reading->status = 0;
     reading->cookie_found = mh_cookie_find(doc, &element, &err);
     if (reading->cookie_found == 1) {
@@ -134,23 +157,27 @@ identity_oracle_same_string(const char *a, const char *b)
 }
 
 /* NULL when both readings agree, else what differs. The differences
- * allowed (see mh_xml.c): a document libxml2 read in another encoding than
- * UTF-8 (declared, or EBCDIC it detected) and a start tag of 9000000 bytes
- * or more may be refused by the expat reader. Never the other way round. */
+ * allowed (see mh_xml.c) are refusals by the expat reader of what libxml2
+ * accepts, never the other way round: a document libxml2 read in another
+ * encoding than UTF-8 (declared, or EBCDIC it detected), a start tag of
+ * 9000000 bytes or more, and a name with characters that only XML 1.0's
+ * fifth edition allows (libxml2 refuses it too with XML_PARSE_OLD10). */
 static inline const char *
 identity_oracle_compare(const struct identity_reading *libxml, const struct identity_reading *expat)
 {
+    /* libxml2 parsed what expat may refuse. */
+    bool tolerated = libxml->parsed &&
+                     (libxml->other_encoding || libxml->old_names_refused ||
+                      strstr(expat->message, "start tag is longer than"));
+
     if (libxml->status < 0 && expat->status == 0)
         return "libxml2 refuses what expat accepts";
     if (libxml->status == 0 && expat->status < 0)
-        return libxml->other_encoding || strstr(expat->message, "start tag is longer than")
-                   ? NULL
-                   : "expat refuses what libxml2 accepts";
+        return tolerated ? NULL : "expat refuses what libxml2 accepts";
     if (libxml->status < 0) {
         /* Both refused; when libxml2 parsed it, the identity was refused,
          * and for the same reason. */
-        if (libxml->parsed && !libxml->other_encoding &&
-            strcmp(libxml->message, expat->message) != 0)
+        if (libxml->parsed && !tolerated && strcmp(libxml->message, expat->message) != 0)
             return "the identity is refused for different reasons";
         return NULL;
     }
