@@ -22,13 +22,14 @@ PATHS = -DMH_VERSION='"$(VERSION)"' \
         -DMH_LOCALSTATEDIR='"$(LOCALSTATEDIR)"'
 
 XML_CFLAGS   := $(shell $(PKG_CONFIG) --cflags libxml-2.0)
+EXPAT_CFLAGS := $(shell $(PKG_CONFIG) --cflags expat)
 JSON_LIBS    := $(shell $(PKG_CONFIG) --libs jansson)
 VIRT_LIBS    := $(shell $(PKG_CONFIG) --libs libvirt 2>/dev/null)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PATHS) -Ilib $(XML_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(PATHS) -Ilib $(XML_CFLAGS) $(EXPAT_CFLAGS) $(CFLAGS)
 
-# libxml2, libcrypto and libcurl are loaded with dlopen() by lib/mh_dl.c only
+# libxml2, expat, libcrypto and libcurl are loaded with dlopen() by lib/mh_dl.c only
 # on the stages that need them (see lib/mh_dl.h): the dispatcher links libc
 # and jansson alone, so a hook call with nothing to do stays as cheap as cat.
 HOOK_LIBS   = $(JSON_LIBS)

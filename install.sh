@@ -24,9 +24,9 @@ MANIFEST=$LOCALSTATEDIR/lib/migrate-hooks/install.manifest
 LEGACY_HOOK=$HOOKDIR/qemu
 
 # Build, run and test dependencies (Debian 12 package names).
-PACKAGES_BUILD="make gcc clang pkg-config libjansson-dev libxml2-dev libvirt-dev
+PACKAGES_BUILD="make gcc clang pkg-config libjansson-dev libxml2-dev libexpat1-dev libvirt-dev
     libcurl4-openssl-dev libssl-dev libcmocka-dev libclang-rt-14-dev"
-PACKAGES_RUN="libjansson4 libxml2 libcurl4 libssl3 libvirt0 libvirt-daemon-system
+PACKAGES_RUN="libjansson4 libxml2 libexpat1 libcurl4 libssl3 libvirt0 libvirt-daemon-system
     libvirt-clients qemu-system-x86 openvswitch-switch etcd-server etcd-client"
 PACKAGES_TEST="shunit2 jq iproute2 util-linux procps psmisc python3 libxml2-utils tmux
     xmlstarlet hyperfine groff-base man-db debhelper dpkg-dev fakeroot lintian rpm

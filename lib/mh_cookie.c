@@ -135,6 +135,30 @@ cleanup:
 }
 
 int
+mh_cookie_find_summary(const struct mh_xml_summary *summary, struct mh_error *err)
+{
+    if (summary->cookie_count > 1) {
+        mh_error_set(err, "the domain XML has more than one cookie element");
+        return -1;
+    }
+    return summary->cookie_count;
+}
+
+int
+mh_cookie_parse_summary(const struct mh_xml_summary *summary, const struct mh_cookie_key *key,
+                        long max_age, time_t now, struct mh_cookie *cookie,
+                        struct mh_error *err)
+{
+    memset(cookie, 0, sizeof(*cookie));
+    if (!summary->cookie_only_text) {
+        mh_error_set(err, "the cookie element must hold only text (JSON), no elements");
+        return -1;
+    }
+    return mh_cookie_parse(summary->cookie_version, summary->cookie_hmac, summary->cookie_text,
+                           strlen(summary->cookie_text), key, max_age, now, cookie, err);
+}
+
+int
 mh_cookie_parse(const char *version, const char *hmac, const char *text, size_t length,
                 const struct mh_cookie_key *key, long max_age, time_t now,
                 struct mh_cookie *cookie, struct mh_error *err)
@@ -379,16 +403,25 @@ mh_cookie_read(struct mh_hook *hook, struct mh_error *err)
     struct mh_cookie cookie;
     struct mh_error ignored = { { 0 } };
     xmlNode *element = NULL;
-    xmlDoc *doc;
+    int found;
 
     if (hook->cookie)
         return 0;
-    doc = mh_hook_document(hook, err);
-    if (!doc)
+    /* The document when a stage parsed it, else only the identity: the
+     * lease stage never loads libxml2. */
+    if (mh_hook_identity(hook, err) < 0)
         return -1;
-    if (mh_cookie_find(doc, &element, &ignored) != 1 ||
-        mh_cookie_parse_element(element, NULL, 0, time(NULL), &cookie, &ignored) < 0)
-        return 0;
+    if (hook->document) {
+        found = mh_cookie_find(hook->document, &element, &ignored);
+        if (found != 1 ||
+            mh_cookie_parse_element(element, NULL, 0, time(NULL), &cookie, &ignored) < 0)
+            return 0;
+    } else {
+        found = mh_cookie_find_summary(hook->identity, &ignored);
+        if (found != 1 ||
+            mh_cookie_parse_summary(hook->identity, NULL, 0, time(NULL), &cookie, &ignored) < 0)
+            return 0;
+    }
     hook->cookie = cookie.content;
     mh_string_copy(hook->migration_id, sizeof(hook->migration_id), cookie.migration_id);
     mh_string_copy(hook->source_host, sizeof(hook->source_host), cookie.source_host);

@@ -64,6 +64,15 @@ int mh_cookie_find(xmlDoc *doc, xmlNode **element, struct mh_error *err);
 int mh_cookie_parse_element(xmlNode *element, const struct mh_cookie_key *key, long max_age,
                             time_t now, struct mh_cookie *cookie, struct mh_error *err);
 
+/* mh_cookie_find and mh_cookie_parse_element for the cookie of a domain XML
+ * read by mh_xml_domain_summary (without libxml2): same results, same
+ * messages. */
+int mh_cookie_find_summary(const struct mh_xml_summary *summary, struct mh_error *err);
+
+int mh_cookie_parse_summary(const struct mh_xml_summary *summary, const struct mh_cookie_key *key,
+                            long max_age, time_t now, struct mh_cookie *cookie,
+                            struct mh_error *err);
+
 /* The same from the parts of an element: its version and hmac attributes
  * (NULL when absent) and its text. */
 int mh_cookie_parse(const char *version, const char *hmac, const char *text, size_t length,
@@ -92,7 +101,8 @@ int mh_cookie_hmac(const struct mh_cookie_key *key, const char *text, size_t len
                    char out[MH_COOKIE_HMAC_SIZE], struct mh_error *err);
 
 /* For the stages after migrate begin (prepare, started, stopped, release
- * end): the cookie as it is, without cookie.policy, the key or max_age, and
+ * end): the cookie as it is, from the document when it was parsed, else
+ * from mh_hook_identity (expat, no libxml2), without cookie.policy, the key or max_age, and
  * never a refusal. What those stages do with it is gated by what migrate
  * begin verified and recorded on this host (a lease reservation, a port data
  * marker); a normal start of a guest that still carries the cookie of an old

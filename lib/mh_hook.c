@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int read_input(struct mh_hook *hook, struct mh_error *err);
+
 void
 mh_hook_init(struct mh_hook *hook, const char *guest, const char *operation,
              const char *sub_operation, const char *extra, int input_fd)
@@ -27,6 +29,10 @@ void
 mh_hook_free(struct mh_hook *hook)
 {
     mh_xml_free_doc(hook->document);
+    if (hook->identity) {
+        mh_xml_summary_free(hook->identity);
+        free(hook->identity);
+    }
     free(hook->input);
     free(hook->output);
     if (hook->details)
@@ -35,6 +41,7 @@ mh_hook_free(struct mh_hook *hook)
         json_decref(hook->cookie);
     mh_conf_free(&hook->conf);
     hook->document = NULL;
+    hook->identity = NULL;
     hook->input = hook->output = NULL;
     hook->details = NULL;
     hook->cookie = NULL;
@@ -45,16 +52,8 @@ mh_hook_document(struct mh_hook *hook, struct mh_error *err)
 {
     if (hook->document)
         return hook->document;
-    if (!hook->input &&
-        mh_file_read_fd(hook->input_fd, (size_t)hook->conf.max_input_bytes, &hook->input,
-                        &hook->input_length, err) < 0) {
-        mh_error_prefix(err, "domain XML on stdin");
+    if (read_input(hook, err) < 0)
         return NULL;
-    }
-    if (hook->input_length == 0) {
-        mh_error_set(err, "domain XML on stdin: empty");
-        return NULL;
-    }
     hook->document = mh_xml_parse(hook->input, hook->input_length, "domain XML", err);
     if (!hook->document)
         return NULL;
@@ -65,6 +64,30 @@ mh_hook_document(struct mh_hook *hook, struct mh_error *err)
         return NULL;
     }
     return hook->document;
+}
+
+int
+mh_hook_identity(struct mh_hook *hook, struct mh_error *err)
+{
+    struct mh_xml_summary *identity;
+
+    if (hook->document || hook->identity)
+        return 0;
+    if (read_input(hook, err) < 0)
+        return -1;
+    identity = calloc(1, sizeof(*identity));
+    if (!identity) {
+        mh_error_set(err, "out of memory");
+        return -1;
+    }
+    if (mh_xml_domain_summary(hook->input, hook->input_length, identity, err) < 0) {
+        free(identity);
+        return -1;
+    }
+    memcpy(hook->name, identity->name, sizeof(hook->name));
+    memcpy(hook->uuid, identity->uuid, sizeof(hook->uuid));
+    hook->identity = identity;
+    return 0;
 }
 
 void
@@ -145,4 +168,21 @@ mh_hook_outcome_name(enum mh_outcome outcome)
     case MH_OUTCOME_ERROR: return "error";
     }
     return "unknown";
+}
+
+/* stdin, once, at most conf.max_input_bytes of it. */
+static int
+read_input(struct mh_hook *hook, struct mh_error *err)
+{
+    if (!hook->input &&
+        mh_file_read_fd(hook->input_fd, (size_t)hook->conf.max_input_bytes, &hook->input,
+                        &hook->input_length, err) < 0) {
+        mh_error_prefix(err, "domain XML on stdin");
+        return -1;
+    }
+    if (hook->input_length == 0) {
+        mh_error_set(err, "domain XML on stdin: empty");
+        return -1;
+    }
+    return 0;
 }

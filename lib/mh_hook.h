@@ -34,7 +34,8 @@ struct mh_hook {
     char *input;                /* read by mh_hook_document(), NUL-terminated */
     size_t input_length;
     xmlDoc *document;
-    char name[256];             /* <name> and <uuid> of the document */
+    struct mh_xml_summary *identity;    /* read by mh_hook_identity() instead */
+    char name[MH_XML_NAME_SIZE];        /* <name> and <uuid> of the document */
     char uuid[MH_UUID_LENGTH + 1];
 
     char *output;               /* replacement XML to print, only when changed */
@@ -58,6 +59,13 @@ void mh_hook_free(struct mh_hook *hook);
 /* The domain XML of this call, read from stdin (at most max_input_bytes) and
  * parsed safely on first use; also fills hook->name and hook->uuid. */
 xmlDoc *mh_hook_document(struct mh_hook *hook, struct mh_error *err);
+
+/* Only what the lease stage needs of the domain XML (name, uuid, cookie;
+ * see mh_xml_domain_summary), read from stdin like mh_hook_document but
+ * with expat, which costs a hook call far less to load than libxml2: fills
+ * hook->name, hook->uuid and hook->identity (for mh_cookie_read). When the
+ * document was already parsed, that is used and expat is never loaded. */
+int mh_hook_identity(struct mh_hook *hook, struct mh_error *err);
 
 /* Record a fact for the journal ("checks": [...], "rewrite": "...", ...) and
  * mark the call as having done something. Takes the reference to value. */

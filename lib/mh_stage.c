@@ -143,7 +143,7 @@ cleanup:
 static int
 started_begin(struct mh_hook *hook, struct mh_error *err)
 {
-    if (mh_cookie_read(hook, err) < 0)
+    if (!mh_hook_document(hook, err) || mh_cookie_read(hook, err) < 0)
         return -1;
     return mh_ports_stage_started_begin(hook, err);
 }
