@@ -1,32 +1,50 @@
-/* mh_base64.c - strict base64 over libcrypto's EVP_EncodeBlock/DecodeBlock. */
+/* mh_base64.c - strict base64 over glibc's b64_ntop/b64_pton (libresolv,
+ * the BIND implementation, loaded on first use). libcrypto's
+ * EVP_EncodeBlock did this before; loading libcrypto costs a hook call about
+ * 2.5 ms, libresolv about 0.3 ms, and every etcd request needs base64. */
 #include "mh_base64.h"
+#include "mh_dl.h"
 #include "mh_error.h"
-#include "mh_libcrypto.h"
 
 #include <limits.h>
+#include <resolv.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* b64_ntop and b64_pton are macros for these two. */
+static struct {
+    __typeof__(__b64_ntop) *ntop;
+    __typeof__(__b64_pton) *pton;
+} resolv;
+
+static int load(struct mh_error *err);
 static bool is_alphabet(char c);
 
 char *
 mh_base64_encode(const void *data, size_t length, struct mh_error *err)
 {
+    size_t size;
     char *text;
 
-    if (mh_libcrypto_load(err) < 0)
+    if (load(err) < 0)
         return NULL;
+    /* b64_ntop counts in int */
     if (length > (size_t)INT_MAX / 4 * 3 - 3) {
         mh_error_set(err, "base64: %zu bytes is too much to encode", length);
         return NULL;
     }
-    text = malloc((length + 2) / 3 * 4 + 1);
+    size = (length + 2) / 3 * 4 + 1;
+    text = malloc(size);
     if (!text) {
         mh_error_set(err, "out of memory");
         return NULL;
     }
-    mh_libcrypto.EVP_EncodeBlock((unsigned char *)text, data, (int)length);
+    if (resolv.ntop(data, length, text, size) != (int)(size - 1)) {
+        free(text);
+        mh_error_set(err, "base64: cannot encode");
+        return NULL;
+    }
     return text;
 }
 
@@ -36,11 +54,12 @@ mh_base64_decode(const char *text, size_t length, size_t cap, char **data, size_
 {
     size_t padding = 0;
     size_t size;
-    char *buffer;
+    char *buffer, *copy;
     int got;
 
-    /* EVP_DecodeBlock skips surrounding blanks and does not strip padding
-     * from its count: check the exact form first, then it only converts. */
+    /* b64_pton skips blanks and reads a NUL-terminated string: check the
+     * exact form first, then it only converts (and refuses bits past the
+     * last byte that are not zero). */
     if (length % 4 != 0) {
         mh_error_set(err, "base64: length %zu is not a multiple of 4", length);
         return -1;
@@ -62,17 +81,20 @@ mh_base64_decode(const char *text, size_t length, size_t cap, char **data, size_
         mh_error_set(err, "base64: input too long");
         return -1;
     }
-    if (mh_libcrypto_load(err) < 0)
+    if (load(err) < 0)
         return -1;
+    /* b64_pton writes the partial byte after the last whole one too. */
     buffer = malloc(length / 4 * 3 + 1);
-    if (!buffer) {
+    copy = strndup(text, length);
+    if (!buffer || !copy) {
+        free(buffer);
+        free(copy);
         mh_error_set(err, "out of memory");
         return -1;
     }
-    got = length ? mh_libcrypto.EVP_DecodeBlock((unsigned char *)buffer, (const unsigned char *)text,
-                                          (int)length)
-                 : 0;
-    if (got < 0 || (size_t)got != length / 4 * 3) {
+    got = resolv.pton(copy, (unsigned char *)buffer, length / 4 * 3 + 1);
+    free(copy);
+    if (got < 0 || (size_t)got != size) {
         free(buffer);
         mh_error_set(err, "base64: invalid encoding");
         return -1;
@@ -81,6 +103,19 @@ mh_base64_decode(const char *text, size_t length, size_t cap, char **data, size_
     *data = buffer;
     *decoded = size;
     return 0;
+}
+
+static int
+load(struct mh_error *err)
+{
+    static void *library;
+    static const struct mh_dl_symbol symbols[] = {
+        { "__b64_ntop", (void **)&resolv.ntop },
+        { "__b64_pton", (void **)&resolv.pton },
+        { NULL, NULL },
+    };
+
+    return mh_dl_load("libresolv.so.2", &library, symbols, err);
 }
 
 static bool

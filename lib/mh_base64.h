@@ -1,5 +1,6 @@
-/* mh_base64.h - strict base64 (RFC 4648, with padding) through libcrypto,
- * loaded on demand: etcd's JSON gateway carries keys and values as base64. */
+/* mh_base64.h - strict base64 (RFC 4648, with padding) through glibc's
+ * libresolv, loaded on demand: etcd's JSON gateway carries keys and values
+ * as base64, and the cookie its HMAC. */
 #ifndef MH_BASE64_H
 #define MH_BASE64_H
 

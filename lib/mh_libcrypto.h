@@ -23,7 +23,6 @@ struct mh_error;
     X(SHA256_Update) \
     X(SHA256_Final) \
     X(EVP_EncodeBlock) \
-    X(EVP_DecodeBlock) \
     X(CRYPTO_memcmp)
 
 struct mh_libcrypto_table {

@@ -70,6 +70,24 @@ test_a_hook_call_is_one_read_and_one_write_once_the_lease_is_fresh() {
     assertTrue "noted again" "[ -s '$A/state/etcd-lease.json' ]"
 }
 
+test_an_etcd_lease_call_loads_no_heavy_library() {
+    mh_skip_under_checker "LD_DEBUG does not see through the sanitizer wrapper" && return
+    local call libraries
+    for call in "prepare begin" "stopped end"; do
+        # shellcheck disable=SC2086 # the call is two words
+        LD_DEBUG=files on A $call -
+        assertEquals "$call" 0 $?
+        libraries=$(sed -n 's/.*file=\([^ ]*\) \[.*/\1/p' "$A/err" | sort -u)
+        # expat for the guest's identity, libresolv for etcd's base64; not
+        # libxml2 (ICU), libcrypto or libcurl, each milliseconds to load
+        assertContains "$call: $libraries" "$libraries" libexpat.so
+        assertContains "$call: $libraries" "$libraries" libresolv.so
+        assertNotContains "$call: $libraries" "$libraries" libxml2.so
+        assertNotContains "$call: $libraries" "$libraries" libcrypto.so
+        assertNotContains "$call: $libraries" "$libraries" libcurl.so
+    done
+}
+
 test_unreachable_etcd_fails_start_closed_and_never_a_stop() {
     local start took
     SANDBOX=$A

@@ -76,6 +76,26 @@ decode_refuses_malformed_input(void **state)
 }
 
 static void
+decode_refuses_bits_past_the_last_byte_and_reads_only_length(void **state)
+{
+    struct mh_error err = { { 0 } };
+    char *data = NULL;
+    size_t length;
+
+    (void)state;
+    /* "Zg==" is "f"; "Zh==" carries bits that no byte holds */
+    assert_int_equal(mh_base64_decode("Zh==", 4, 64, &data, &length, &err), -1);
+    assert_non_null(strstr(err.message, "base64: invalid encoding"));
+    assert_int_equal(mh_base64_decode("Zm9=", 4, 64, &data, &length, &err), -1);
+    assert_null(data);
+    /* a length short of the string: only that much is decoded */
+    assert_int_equal(mh_base64_decode("Zm9vYmFyZm9v", 8, 64, &data, &length, &err), 0);
+    assert_int_equal(length, 6);
+    assert_memory_equal(data, "foobar", 7);
+    free(data);
+}
+
+static void
 decode_refuses_more_than_the_cap(void **state)
 {
     struct mh_error err = { { 0 } };
@@ -96,6 +116,7 @@ main(void)
         cmocka_unit_test(encode_matches_rfc4648_vectors),
         cmocka_unit_test(decode_matches_rfc4648_vectors_and_binary_round_trips),
         cmocka_unit_test(decode_refuses_malformed_input),
+        cmocka_unit_test(decode_refuses_bits_past_the_last_byte_and_reads_only_length),
         cmocka_unit_test(decode_refuses_more_than_the_cap),
     };
 
