@@ -226,11 +226,34 @@ mh_etcd_compare_mod_revision(const char *key, long long revision, struct mh_erro
                      "mod_revision", int64_string(revision));
 }
 
+json_t *
+mh_etcd_compare_value(const char *key, const char *value, size_t length, struct mh_error *err)
+{
+    json_t *encoded_key = base64_string(key, strlen(key), err);
+    json_t *encoded_value = encoded_key ? base64_string(value, length, err) : NULL;
+
+    /* A key that does not exist never compares equal on its value. */
+    if (!encoded_value) {
+        json_decref(encoded_key);
+        return NULL;
+    }
+    return json_pack("{s:o, s:s, s:s, s:o}", "key", encoded_key, "result", "EQUAL", "target",
+                     "VALUE", "value", encoded_value);
+}
+
 int
 mh_etcd_txn(struct mh_etcd *etcd, json_t *compare, json_t *success, size_t reply_cap,
             bool *succeeded, json_t **responses, struct mh_error *err)
 {
-    json_t *request = json_pack("{s:o, s:o}", "compare", compare, "success", success);
+    return mh_etcd_txn_else(etcd, compare, success, NULL, reply_cap, succeeded, responses, err);
+}
+
+int
+mh_etcd_txn_else(struct mh_etcd *etcd, json_t *compare, json_t *success, json_t *failure,
+                 size_t reply_cap, bool *succeeded, json_t **responses, struct mh_error *err)
+{
+    json_t *request = json_pack("{s:o, s:o, s:o*}", "compare", compare, "success", success,
+                                "failure", failure);
     json_t *reply = NULL;
     json_t *flag, *list;
     int ret = -1;

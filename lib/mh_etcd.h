@@ -74,12 +74,21 @@ json_t *mh_etcd_request_put(const char *key, const char *value, size_t length, l
 json_t *mh_etcd_request_delete(const char *key, struct mh_error *err);
 json_t *mh_etcd_compare_mod_revision(const char *key, long long revision,
                                      struct mh_error *err);
+/* key holds exactly value (length bytes); false when key does not exist. */
+json_t *mh_etcd_compare_value(const char *key, const char *value, size_t length,
+                              struct mh_error *err);
 
 /* Run a transaction; compare and success are arrays and are consumed (the
  * references are stolen). *succeeded says whether the compares held;
  * *responses is the "responses" array (new reference, [] when none). */
 int mh_etcd_txn(struct mh_etcd *etcd, json_t *compare, json_t *success, size_t reply_cap,
                 bool *succeeded, json_t **responses, struct mh_error *err);
+
+/* The same with failure, the operations run when a compare fails (stolen
+ * too; NULL: none): *responses are then theirs. */
+int mh_etcd_txn_else(struct mh_etcd *etcd, json_t *compare, json_t *success, json_t *failure,
+                     size_t reply_cap, bool *succeeded, json_t **responses,
+                     struct mh_error *err);
 
 /* Read a range result: a /v3/kv/range reply, or the "response_range"
  * member of one txn response. Values longer than value_cap are an error.

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 static int check_trusted_stat(const char *path, const struct stat *st, struct mh_error *err);
+static int replace(const char *path, const void *data, size_t length, mode_t mode, bool durable,
+                   struct mh_error *err);
 
 int
 mh_file_read_fd(int fd, size_t cap, char **data, size_t *length, struct mh_error *err)
@@ -169,6 +172,22 @@ int
 mh_file_write_atomic(const char *path, const void *data, size_t length, mode_t mode,
                      struct mh_error *err)
 {
+    return replace(path, data, length, mode, true, err);
+}
+
+int
+mh_file_replace(const char *path, const void *data, size_t length, mode_t mode,
+                struct mh_error *err)
+{
+    return replace(path, data, length, mode, false, err);
+}
+
+/* A temporary file beside path, renamed over it; durable: flushed before
+ * the rename, and the directory after it. */
+static int
+replace(const char *path, const void *data, size_t length, mode_t mode, bool durable,
+        struct mh_error *err)
+{
     char temporary[PATH_MAX];
     char directory[PATH_MAX];
     int fd = -1;
@@ -194,7 +213,7 @@ mh_file_write_atomic(const char *path, const void *data, size_t length, mode_t m
         mh_error_set_errno(err, errno, "%s: write", temporary);
         goto cleanup;
     }
-    if (fsync(fd) < 0) {
+    if (durable && fsync(fd) < 0) {
         mh_error_set_errno(err, errno, "%s: fsync", temporary);
         goto cleanup;
     }
@@ -209,6 +228,10 @@ mh_file_write_atomic(const char *path, const void *data, size_t length, mode_t m
         goto cleanup;
     }
     temporary[0] = '\0';
+    if (!durable) {
+        ret = 0;
+        goto cleanup;
+    }
     dirfd = open(dirname(directory), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0 || fsync(dirfd) < 0) {
         mh_error_set_errno(err, errno, "%s: fsync of its directory", path);

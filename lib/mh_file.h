@@ -32,6 +32,12 @@ int mh_file_check_trusted_dir(const char *path, struct mh_error *err);
 int mh_file_write_atomic(const char *path, const void *data, size_t length, mode_t mode,
                          struct mh_error *err);
 
+/* Replace path with data so that a reader sees either the old or the new
+ * content, but without flushing anything: after a crash it may hold
+ * either, or nothing. Only for caches and notes whose loss costs a retry. */
+int mh_file_replace(const char *path, const void *data, size_t length, mode_t mode,
+                    struct mh_error *err);
+
 /* Write all of data to fd, retrying short writes and EINTR. */
 int mh_file_write_all(int fd, const void *data, size_t length);
 

@@ -166,7 +166,11 @@ mh_lease_run(struct mh_lease_store *store, const struct mh_lease_request *reques
         bool conflict = false;
         int ret;
 
-        if (mh_lease_store_load(store, request->uuid, &before, &corrupt, &problem) < 0) {
+        /* Only the first read may be a guess (mh_lease_store.h). */
+        store->may_guess = attempt == 0;
+        ret = mh_lease_store_load(store, request->uuid, &before, &corrupt, &problem);
+        store->may_guess = false;
+        if (ret < 0) {
             /* The operator's way out of a record nobody can read. */
             if (!corrupt || request->operation != MH_LEASE_BREAK) {
                 mh_lease_store_unlock(store);
@@ -178,6 +182,11 @@ mh_lease_run(struct mh_lease_store *store, const struct mh_lease_request *reques
             before.exists = true;
         }
         ret = mh_lease_apply(&before, request, result, err);
+        /* A save checks a guess; nothing else would: read for real. */
+        if (store->guessed && (ret < 0 || !result->changed)) {
+            mh_lease_store_unlock(store);
+            continue;
+        }
         if (ret == 0 && corrupt) {
             mh_string_copy(result->note, sizeof(result->note), "replaced an unreadable record: ");
             mh_string_append(result->note, sizeof(result->note), problem.message);

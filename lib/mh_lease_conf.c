@@ -64,6 +64,7 @@ mh_lease_conf_defaults(struct mh_lease_conf *conf)
     conf->etcd.ttl_s = 60;
     conf->etcd.timeout_ms = 2000;
     conf->etcd.refresh_file = MH_LEASE_DEFAULT_REFRESH_FILE;
+    conf->etcd.cache_dir = MH_LEASE_DEFAULT_CACHE_DIR;
 }
 
 int

@@ -24,6 +24,10 @@ struct mh_lease_etcd_conf {
      * etcd lease, so that a hook call skips the refresh while the lease has
      * more than two thirds of its TTL left. NULL: refresh on every call. */
     const char *refresh_file;
+    /* Not configured either: where this host keeps, per guest, what it
+     * last saw of its keys, so that a change can be one write compared on
+     * those values instead of a read and a write. NULL: no cache. */
+    const char *cache_dir;
 };
 
 struct mh_lease_conf {
@@ -38,6 +42,7 @@ struct mh_lease_conf {
 
 #define MH_LEASE_DEFAULT_DIR MH_LOCALSTATEDIR "/lib/migrate-hooks/leases"
 #define MH_LEASE_DEFAULT_REFRESH_FILE MH_LOCALSTATEDIR "/lib/migrate-hooks/etcd-lease.json"
+#define MH_LEASE_DEFAULT_CACHE_DIR MH_LOCALSTATEDIR "/lib/migrate-hooks/etcd-cache"
 #define MH_LEASE_DEFAULT_ENDPOINT "http://127.0.0.1:2379"
 
 /* The defaults: disabled, dir backend in MH_LEASE_DEFAULT_DIR. */

@@ -32,10 +32,12 @@
 #include "mh_lease_store.h"
 #include "mh_string.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Enough for every guest of a large cluster; more is refused, not cut. */
@@ -51,6 +53,12 @@ struct etcd_state {
     char held[MH_UUID_LENGTH + 1];      /* guest read by load */
     long long record_revision;          /* mod_revision of guests/UUID as read, 0 absent */
     long long owner_revision;           /* of owners/UUID */
+    bool guessed;                       /* held from the cache, not read */
+    char *record_value;                 /* guests/UUID as held, NULL absent */
+    size_t record_length;
+    char owner_value[MH_LEASE_HOST_SIZE]; /* owners/UUID as held, "" absent */
+    json_t *reread;                     /* a failed save's reads, for the next load */
+    char reread_uuid[MH_UUID_LENGTH + 1];
 };
 
 static int etcd_open(struct mh_lease_store *store, struct mh_error *err);
@@ -63,6 +71,18 @@ static int etcd_list(struct mh_lease_store *store, mh_lease_visit visit, void *d
                      struct mh_error *err);
 static int etcd_keepalive(struct mh_lease_store *store, struct mh_error *err);
 static void etcd_close(struct mh_lease_store *store);
+static int read_keys(struct mh_lease_store *store, const char *uuid, json_t **responses,
+                     struct mh_error *err);
+static int take_keys(struct mh_lease_store *store, const char *uuid, json_t *responses,
+                     struct mh_lease_record *record, bool *corrupt, struct mh_error *err);
+static json_t *keys_ops(const struct mh_lease_store *store, const char *uuid,
+                        struct mh_error *err);
+static bool guess(struct mh_lease_store *store, const char *uuid,
+                  struct mh_lease_record *record);
+static void remember(const struct mh_lease_store *store, const char *uuid, const char *record,
+                     size_t length, const char *owner);
+static int hold(struct etcd_state *state, const char *uuid, const struct mh_etcd_kv *record_kv,
+                const struct mh_etcd_kv *owner_kv);
 static int settle_host_lease(struct mh_lease_store *store, long long lease,
                              long long revision, bool force, struct mh_error *err);
 static bool refreshed_lately(const struct mh_lease_store *store, long long lease);
@@ -116,35 +136,80 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
           bool *corrupt, struct mh_error *err)
 {
     struct etcd_state *state = store->state;
-    struct mh_etcd_range records = { 0 }, owners = { 0 }, hosts = { 0 };
-    char record_key[MAX_KEY], owner_key[MAX_KEY], host_key[MAX_KEY];
-    json_t *success = json_array();
     json_t *responses = NULL;
-    json_t *range;
-    long long lease, revision;
-    bool succeeded;
-    int ret = -1;
+    int ret;
 
     etcd_unlock(store);
-    if (!success || key(store, "guests/", uuid, record_key) < 0 ||
+    /* The save that just failed read the keys as they are now. */
+    if (state->reread && strcmp(state->reread_uuid, uuid) == 0) {
+        responses = state->reread;
+        state->reread = NULL;
+    } else {
+        json_decref(state->reread);
+        state->reread = NULL;
+        if (store->may_guess && guess(store, uuid, record))
+            return 0;
+        if (read_keys(store, uuid, &responses, err) < 0)
+            return -1;
+    }
+    ret = take_keys(store, uuid, responses, record, corrupt, err);
+    json_decref(responses);
+    return ret;
+}
+
+/* guests/UUID, owners/UUID and hosts/HOST from one revision: a txn without
+ * compares always succeeds. hosts/HOST comes along to settle this host's
+ * lease without another round trip. */
+static int
+read_keys(struct mh_lease_store *store, const char *uuid, json_t **responses,
+          struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    json_t *success = keys_ops(store, uuid, err);
+    bool succeeded;
+
+    if (!success)
+        return -1;
+    return mh_etcd_txn(&state->etcd, json_array(), success, RECORD_REPLY_CAP, &succeeded,
+                       responses, err);
+}
+
+/* The three range operations of read_keys. */
+static json_t *
+keys_ops(const struct mh_lease_store *store, const char *uuid, struct mh_error *err)
+{
+    char record_key[MAX_KEY], owner_key[MAX_KEY], host_key[MAX_KEY];
+    json_t *ops = json_array();
+
+    if (!ops || key(store, "guests/", uuid, record_key) < 0 ||
         key(store, "owners/", uuid, owner_key) < 0 ||
         key(store, "hosts/", store->host, host_key) < 0) {
         mh_error_set(err, "etcd: key too long");
-        json_decref(success);
-        return -1;
+        json_decref(ops);
+        return NULL;
     }
-    /* The keys from one revision: a txn without compares always succeeds.
-     * hosts/HOST comes along to settle this host's lease without another
-     * round trip. */
-    if (append(success, range_op(record_key, false, err), err) < 0 ||
-        append(success, range_op(owner_key, false, err), err) < 0 ||
-        append(success, range_op(host_key, false, err), err) < 0) {
-        json_decref(success);
-        return -1;
+    if (append(ops, range_op(record_key, false, err), err) < 0 ||
+        append(ops, range_op(owner_key, false, err), err) < 0 ||
+        append(ops, range_op(host_key, false, err), err) < 0) {
+        json_decref(ops);
+        return NULL;
     }
-    if (mh_etcd_txn(&state->etcd, json_array(), success, RECORD_REPLY_CAP, &succeeded,
-                    &responses, err) < 0)
-        return -1;
+    return ops;
+}
+
+/* Hold what read_keys' responses say, settle this host's lease from them
+ * and make the record. */
+static int
+take_keys(struct mh_lease_store *store, const char *uuid, json_t *responses,
+          struct mh_lease_record *record, bool *corrupt, struct mh_error *err)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_range records = { 0 }, owners = { 0 }, hosts = { 0 };
+    const struct mh_etcd_kv *record_kv, *owner_kv;
+    json_t *range;
+    long long lease, revision;
+    int ret = -1;
+
     if (!(range = mh_etcd_txn_range(responses, 0, err)) ||
         mh_etcd_range_parse(range, MH_LEASE_RECORD_MAX_BYTES, &records, err) < 0 ||
         !(range = mh_etcd_txn_range(responses, 1, err)) ||
@@ -159,25 +224,56 @@ etcd_load(struct mh_lease_store *store, const char *uuid, struct mh_lease_record
     named_lease(&hosts, &lease, &revision);
     if (settle_host_lease(store, lease, revision, false, err) < 0)
         goto cleanup;
-    state->record_revision = records.count ? records.kvs[0].mod_revision : 0;
-    state->owner_revision = owners.count ? owners.kvs[0].mod_revision : 0;
-    state->loaded = true;
-    mh_string_copy(state->held, sizeof(state->held), uuid);
-    if (combine(uuid, records.count ? &records.kvs[0] : NULL,
-                owners.count ? &owners.kvs[0] : NULL, record, err) < 0) {
+    record_kv = records.count ? &records.kvs[0] : NULL;
+    owner_kv = owners.count ? &owners.kvs[0] : NULL;
+    if (hold(state, uuid, record_kv, owner_kv) < 0) {
+        mh_error_set(err, "out of memory");
+        goto cleanup;
+    }
+    state->record_revision = record_kv ? record_kv->mod_revision : 0;
+    state->owner_revision = owner_kv ? owner_kv->mod_revision : 0;
+    if (combine(uuid, record_kv, owner_kv, record, err) < 0) {
+        char record_key[MAX_KEY];
+
+        key(store, "guests/", uuid, record_key);
         *corrupt = true;
         mh_error_prefix(err, "etcd key %s: unreadable lease record (inspect it, then replace "
                         "it with mh-lease break %s)", record_key, uuid);
         goto cleanup;
     }
+    remember(store, uuid, state->record_value, state->record_length, state->owner_value);
     ret = 0;
 
 cleanup:
     mh_etcd_range_free(&records);
     mh_etcd_range_free(&owners);
     mh_etcd_range_free(&hosts);
-    json_decref(responses);
     return ret;
+}
+
+/* Hold uuid with these values of its keys (either may be NULL: absent). */
+static int
+hold(struct etcd_state *state, const char *uuid, const struct mh_etcd_kv *record_kv,
+     const struct mh_etcd_kv *owner_kv)
+{
+    free(state->record_value);
+    state->record_value = NULL;
+    state->record_length = 0;
+    state->owner_value[0] = '\0';
+    if (record_kv) {
+        state->record_value = malloc(record_kv->value_length + 1);
+        if (!state->record_value)
+            return -1;
+        memcpy(state->record_value, record_kv->value, record_kv->value_length);
+        state->record_value[record_kv->value_length] = '\0';
+        state->record_length = record_kv->value_length;
+    }
+    /* combine() refuses an owner value that is not a host id */
+    if (owner_kv && owner_kv->value_length < sizeof(state->owner_value))
+        memcpy(state->owner_value, owner_kv->value, owner_kv->value_length + 1);
+    state->loaded = true;
+    mh_string_copy(state->held, sizeof(state->held), uuid);
+    return 0;
 }
 
 static int
@@ -188,7 +284,7 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
     char record_key[MAX_KEY], owner_key[MAX_KEY], host_key[MAX_KEY];
     json_t *compare = json_array();
     json_t *success = json_array();
-    json_t *responses = NULL;
+    json_t *failure, *responses = NULL;
     char *text = NULL;
     bool succeeded;
     int ret = -1;
@@ -210,11 +306,33 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
         mh_error_set(err, "out of memory");
         goto cleanup;
     }
-    if (append(compare, mh_etcd_compare_mod_revision(record_key, state->record_revision, err),
-               err) < 0 ||
-        append(compare, mh_etcd_compare_mod_revision(owner_key, state->owner_revision, err),
-               err) < 0 ||
-        append(success, mh_etcd_request_put(record_key, text, strlen(text), 0, err), err) < 0)
+    if (state->guessed) {
+        char lease[32];
+
+        /* What was guessed must be what is there, value for value (a
+         * cache that lies changes nothing), and this host's lease still
+         * the one hosts/HOST names. A key that is absent has revision 0. */
+        snprintf(lease, sizeof(lease), "%lld", state->host_lease);
+        key(store, "hosts/", store->host, host_key);
+        if (append(compare,
+                   state->record_value
+                       ? mh_etcd_compare_value(record_key, state->record_value,
+                                               state->record_length, err)
+                       : mh_etcd_compare_mod_revision(record_key, 0, err), err) < 0 ||
+            append(compare,
+                   state->owner_value[0]
+                       ? mh_etcd_compare_value(owner_key, state->owner_value,
+                                               strlen(state->owner_value), err)
+                       : mh_etcd_compare_mod_revision(owner_key, 0, err), err) < 0 ||
+            append(compare, mh_etcd_compare_value(host_key, lease, strlen(lease), err), err) < 0)
+            goto cleanup;
+    } else if (append(compare, mh_etcd_compare_mod_revision(record_key, state->record_revision,
+                                                            err), err) < 0 ||
+               append(compare, mh_etcd_compare_mod_revision(owner_key, state->owner_revision,
+                                                            err), err) < 0) {
+        goto cleanup;
+    }
+    if (append(success, mh_etcd_request_put(record_key, text, strlen(text), 0, err), err) < 0)
         goto cleanup;
     if (!record->owner[0]) {
         if (append(success, mh_etcd_request_delete(owner_key, err), err) < 0)
@@ -244,13 +362,25 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
                                                 strlen(record->owner), lease, err), err) < 0)
             goto cleanup;
     }
-    if (mh_etcd_txn(&state->etcd, compare, success, RECORD_REPLY_CAP, &succeeded, &responses,
-                    err) < 0) {
+    /* When a compare fails, the keys are read in the same round trip: the
+     * next load takes them from here. */
+    failure = keys_ops(store, record->uuid, err);
+    if (!failure)
+        goto cleanup;
+    if (mh_etcd_txn_else(&state->etcd, compare, success, failure, RECORD_REPLY_CAP, &succeeded,
+                         &responses, err) < 0) {
         compare = success = NULL;
         goto cleanup;
     }
     compare = success = NULL;
     *conflict = !succeeded;
+    if (succeeded) {
+        remember(store, record->uuid, text, strlen(text), record->owner);
+    } else {
+        state->reread = responses;
+        responses = NULL;
+        mh_string_copy(state->reread_uuid, sizeof(state->reread_uuid), record->uuid);
+    }
     ret = 0;
 
 cleanup:
@@ -267,7 +397,7 @@ etcd_unlock(struct mh_lease_store *store)
     struct etcd_state *state = store->state;
 
     if (state) {
-        state->loaded = false;
+        state->loaded = state->guessed = false;
         state->held[0] = '\0';
     }
 }
@@ -375,6 +505,8 @@ etcd_close(struct mh_lease_store *store)
     if (!state)
         return;
     mh_etcd_close(&state->etcd);
+    json_decref(state->reread);
+    free(state->record_value);
     free(state);
     store->state = NULL;
 }
@@ -451,6 +583,97 @@ settle_host_lease(struct mh_lease_store *store, long long lease, long long revis
     mh_error_set(err, "etcd: could not settle this host's lease (%s): too many concurrent "
                  "changes", host_key);
     return -1;
+}
+
+/* The cache file of uuid: cache_dir/UUID.json (false when there is none). */
+static bool
+cache_path(const struct mh_lease_store *store, const char *uuid, char path[PATH_MAX])
+{
+    const char *dir = store->conf->etcd.cache_dir;
+
+    return dir && snprintf(path, PATH_MAX, "%s/%s.json", dir, uuid) < PATH_MAX;
+}
+
+/* Hold uuid as the cache last saw it, if the cache is this host's, for
+ * this prefix and guest, readable and consistent, and names the lease
+ * hosts/HOST named then, refreshed lately. Then the record is a guess
+ * (store->guessed): a save compares every value it was made from. */
+static bool
+guess(struct mh_lease_store *store, const char *uuid, struct mh_lease_record *record)
+{
+    struct etcd_state *state = store->state;
+    struct mh_etcd_kv record_kv = { 0 }, owner_kv = { 0 };
+    char path[PATH_MAX];
+    char *text = NULL;
+    size_t length;
+    json_t *cache = NULL, *stored, *owner;
+    const char *host, *prefix, *of;
+    json_int_t lease;
+    bool guessed = false;
+
+    if (!cache_path(store, uuid, path) ||
+        mh_file_read_trusted(path, 4 * MH_LEASE_RECORD_MAX_BYTES, &text, &length, NULL) < 0)
+        return false;
+    cache = mh_json_parse(text, length, 2, path, NULL);
+    if (!cache ||
+        json_unpack(cache, "{s:s, s:s, s:s, s:o, s:o, s:I}", "host", &host, "prefix", &prefix,
+                    "uuid", &of, "record", &stored, "owner", &owner, "lease", &lease) < 0 ||
+        strcmp(host, store->host) != 0 || strcmp(prefix, store->conf->etcd.prefix) != 0 ||
+        strcmp(of, uuid) != 0 || (!json_is_string(stored) && !json_is_null(stored)) ||
+        (!json_is_string(owner) && !json_is_null(owner)) || lease <= 0 ||
+        !refreshed_lately(store, lease))
+        goto cleanup;
+    if (json_is_string(stored)) {
+        record_kv.value = (char *)json_string_value(stored);
+        record_kv.value_length = json_string_length(stored);
+    }
+    if (json_is_string(owner)) {
+        owner_kv.value = (char *)json_string_value(owner);
+        owner_kv.value_length = json_string_length(owner);
+    }
+    if (combine(uuid, record_kv.value ? &record_kv : NULL, owner_kv.value ? &owner_kv : NULL,
+                record, NULL) < 0 ||
+        hold(state, uuid, record_kv.value ? &record_kv : NULL,
+             owner_kv.value ? &owner_kv : NULL) < 0) {
+        mh_lease_record_init(record, uuid);
+        etcd_unlock(store);
+        goto cleanup;
+    }
+    state->host_lease = lease;
+    state->guessed = store->guessed = guessed = true;
+
+cleanup:
+    json_decref(cache);
+    free(text);
+    return guessed;
+}
+
+/* Note in uuid's cache what its keys hold now (record and owner values,
+ * NULL or "" when absent) and this host's lease. Not flushed: a cache lost
+ * in a crash costs a read. A failure is no error for the same reason. */
+static void
+remember(const struct mh_lease_store *store, const char *uuid, const char *record,
+         size_t length, const char *owner)
+{
+    const struct etcd_state *state = store->state;
+    char path[PATH_MAX];
+    json_t *cache;
+    char *text;
+
+    if (!cache_path(store, uuid, path) || !state->host_lease)
+        return;
+    if (mkdir(store->conf->etcd.cache_dir, 0700) < 0 && errno != EEXIST)
+        return;
+    cache = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "host", store->host, "prefix",
+                      store->conf->etcd.prefix, "uuid", uuid, "record",
+                      record ? json_stringn(record, length) : json_null(), "owner",
+                      owner && owner[0] ? json_string(owner) : json_null(), "lease",
+                      (json_int_t)state->host_lease);
+    text = cache ? json_dumps(cache, JSON_COMPACT) : NULL;
+    if (text)
+        mh_file_replace(path, text, strlen(text), 0600, NULL);
+    free(text);
+    json_decref(cache);
 }
 
 /* Whether the refresh file shows that this host refreshed lease (of this

@@ -64,6 +64,7 @@ mh_lease_store_load(struct mh_lease_store *store, const char *uuid,
                     struct mh_lease_record *record, bool *corrupt, struct mh_error *err)
 {
     *corrupt = false;
+    store->guessed = false;
     mh_lease_record_init(record, uuid);
     if (!mh_lease_uuid_is_valid(uuid)) {
         mh_error_set(err, "'%s' is not a guest UUID", uuid);

@@ -17,13 +17,16 @@ typedef int (*mh_lease_visit)(const struct mh_lease_record *record, bool readabl
 
 struct mh_lease_backend {
     const char *name;
-    /* Connect / check the storage; for etcd also make sure this host's
-     * etcd lease is alive (granted or refreshed). */
+    /* Set up access to the storage (etcd: nothing is asked of it yet). */
     int (*open)(struct mh_lease_store *store, struct mh_error *err);
     /* Read the record of uuid (record->exists false when there is none)
      * and hold what makes the following save atomic: the guest's lock
-     * (dir) or the revisions read (etcd). Content that cannot be read as a
-     * record fails with *corrupt set; the hold is kept even then. */
+     * (dir) or what was read (etcd). Content that cannot be read as a
+     * record fails with *corrupt set; the hold is kept even then. With
+     * store->may_guess a backend may answer from what it last knew instead
+     * (etcd: a local cache) and set store->guessed: its save then changes
+     * the record only if it still is what was guessed, and a decision to
+     * change nothing must be checked by a load that does not guess. */
     int (*load)(struct mh_lease_store *store, const char *uuid, struct mh_lease_record *record,
                 bool *corrupt, struct mh_error *err);
     /* Store record in place of what load saw; *conflict when someone else
@@ -45,6 +48,8 @@ struct mh_lease_store {
     const struct mh_lease_conf *conf;   /* borrowed */
     const char *host;                   /* this host's id, borrowed */
     void *state;                        /* the backend's own */
+    bool may_guess;                     /* set by mh_lease_run for its first load */
+    bool guessed;                       /* the last load answered from a guess */
 };
 
 extern const struct mh_lease_backend mh_lease_dir_backend;

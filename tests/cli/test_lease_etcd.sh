@@ -58,16 +58,39 @@ requests_of() {
     echo "$((${after% *} - ${before% *})) $((${after#* } - ${before#* }))"
 }
 
-test_a_hook_call_is_one_read_and_one_write_once_the_lease_is_fresh() {
+test_a_hook_call_is_one_request_once_the_lease_is_fresh_and_the_guest_cached() {
     requests_of prepare begin - >/dev/null
     assertTrue "the first call notes its refresh" "[ -s '$A/state/etcd-lease.json' ]"
-    assertEquals "stop: a read and a write" "2 0" "$(requests_of stopped end -)"
-    assertEquals "release end after it: a read" "1 0" "$(requests_of release end -)"
-    assertEquals "start: a read and a write" "2 0" "$(requests_of prepare begin -)"
-    # without the note, the call refreshes the lease, and notes it again
+    assertTrue "and caches the guest" "[ -s '$A/state/etcd-cache/$UUID.json' ]"
+    assertEquals "stop: one write, compared on what the cache says" "1 0" \
+        "$(requests_of stopped end -)"
+    assertEquals "release end after it: nothing to do, read to make sure" "1 0" \
+        "$(requests_of release end -)"
+    assertEquals "start: one write" "1 0" "$(requests_of prepare begin -)"
+    # without the cache: a read and a write
+    rm -r "$A/state/etcd-cache"
+    assertEquals "stop without the cache" "2 0" "$(requests_of stopped end -)"
+    # without the refresh note the lease is refreshed (and the cache not
+    # trusted with it): a read, the refresh, a write; and noted again
     rm "$A/state/etcd-lease.json"
-    assertEquals "stop after the note is gone" "3 1" "$(requests_of stopped end -)"
+    assertEquals "start after the note is gone" "3 1" "$(requests_of prepare begin -)"
     assertTrue "noted again" "[ -s '$A/state/etcd-lease.json' ]"
+}
+
+test_a_stale_cache_never_decides() {
+    on A prepare begin -
+    on A stopped end -
+    # B takes the guest; A's cache still says nobody has it
+    on B prepare begin -
+    assertEquals "B starts" 0 $?
+    on A prepare begin -
+    assertEquals "A is refused although its cache says the guest is free" 1 $?
+    assertContains "$(cat "$A/err")" "guest vm1 is owned by host hostB"
+    on B stopped end -
+    # A's cache now says hostB owns it: wrong again, and A starts
+    on A prepare begin -
+    assertEquals "A starts although its cache says hostB owns the guest" 0 $?
+    assertContains "$(lease B show vm1)" "owner:       hostA"
 }
 
 test_an_etcd_lease_call_loads_no_heavy_library() {

@@ -163,8 +163,10 @@ setup(void **state)
     f->conf.etcd.endpoints = server.endpoints;
     f->conf.etcd.prefix = f->prefix;
     f->conf.etcd.timeout_ms = 3000;
-    /* No refresh file unless a test asks for one: every read refreshes. */
+    /* No refresh file and no cache unless a test asks for them: every
+     * call reads, and refreshes the lease. */
     f->conf.etcd.refresh_file = NULL;
+    f->conf.etcd.cache_dir = NULL;
     *state = f;
     return 0;
 }
@@ -636,6 +638,147 @@ the_host_lease_is_refreshed_unless_the_refresh_file_vouches_for_it(void **state)
     mh_test_rmdir(dir);
 }
 
+/* Host's own refresh note and cache under dir/HOST. */
+static void
+as_host(struct fixture *f, const char *dir, const char *host, char paths[2][512])
+{
+    MH_TEST_PRINT(paths[0], "%s/%s-etcd-lease.json", dir, host);
+    MH_TEST_PRINT(paths[1], "%s/%s-cache", dir, host);
+    f->conf.etcd.refresh_file = paths[0];
+    f->conf.etcd.cache_dir = paths[1];
+}
+
+static void
+a_cached_guest_changes_in_one_request(void **state)
+{
+    struct fixture *f = *state;
+    char *dir = mh_test_tmpdir();
+    char paths[2][512];
+    long keepalives;
+
+    as_host(f, dir, "hostA", paths);
+    assert_true(requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives) > 2);
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_STOPPED, &keepalives), 1);
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives), 1);
+    assert_int_equal(keepalives, 0);
+    mh_test_rmdir(dir);
+}
+
+static void
+a_cache_that_lies_decides_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct mh_lease_result result;
+    struct mh_lease_record record;
+    struct mh_lease_store store;
+    struct mh_error err = { { 0 } };
+    char *dir = mh_test_tmpdir();
+    char paths[2][512], lie[1024], cache[600];
+    struct mh_etcd_range held;
+    const char *lies[][2] = {
+        { "null", "null" },                       /* nobody's */
+        { "null", "\"hostB\"" },                /* hostB's already */
+        { "RECORD", "\"hostB\"" },              /* the record, with hostB as owner */
+        { "RECORD", "null" },                     /* the record, its owner expired */
+    };
+    bool missing;
+
+    as_host(f, dir, "hostA", paths);
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID, &result, &err), 0);
+    held = raw_get(f, "guests/" UUID);
+    assert_int_equal(held.count, 1);
+    /* hostB settles its lease and note with another guest */
+    as_host(f, dir, "hostB", paths);
+    assert_int_equal(run(f, "hostB", MH_LEASE_START, UUID2, &result, &err), 0);
+    MH_TEST_PRINT(cache, "%s/%s.json", paths[1], UUID);
+    for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+        json_t *text = json_stringn(held.kvs[0].value, held.kvs[0].value_length);
+        char *quoted = json_dumps(text, JSON_ENCODE_ANY);
+        char *slash;
+
+        MH_TEST_PRINT(lie, "{\"host\":\"hostB\",\"prefix\":\"%s\",\"uuid\":\"%s\","
+                      "\"record\":%s,\"owner\":%s,\"lease\":%lld}", f->prefix, UUID,
+                      strcmp(lies[i][0], "RECORD") == 0 ? quoted : lies[i][0], lies[i][1],
+                      host_lease(f, "hostB"));
+        free(quoted);
+        json_decref(text);
+        slash = strrchr(cache, '/');
+        *slash = '\0';
+        mh_test_write(cache, UUID ".json", lie, 0600);
+        *slash = '/';
+        if (run(f, "hostB", MH_LEASE_START, UUID, &result, &err) != -1 || !result.refused)
+            fail_msg("lie %zu: hostB started hostA's guest", i);
+        assert_non_null(strstr(err.message, "owned by host hostA"));
+    }
+    /* and hostA's record is as it was */
+    open_store(f, &store, "hostB");
+    assert_int_equal(mh_lease_store_find(&store, UUID, &record, &missing, &err), 0);
+    mh_lease_store_close(&store);
+    assert_string_equal(record.owner, "hostA");
+    assert_int_equal(record.generation, 1);
+    mh_etcd_range_free(&held);
+    mh_test_rmdir(dir);
+}
+
+static void
+an_unusable_cache_is_read_around(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const garbage[] = {
+        "", "{", "[]", "{\"host\":\"hostA\"}",
+        "{\"host\":\"hostB\",\"prefix\":\"P\",\"uuid\":\"" UUID "\",\"record\":null,"
+        "\"owner\":null,\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"/elsewhere/\",\"uuid\":\"" UUID "\","
+        "\"record\":null,\"owner\":null,\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"P\",\"uuid\":\"" UUID2 "\",\"record\":null,"
+        "\"owner\":null,\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"P\",\"uuid\":\"" UUID "\",\"record\":\"{}\","
+        "\"owner\":null,\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"P\",\"uuid\":\"" UUID "\",\"record\":7,"
+        "\"owner\":null,\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"P\",\"uuid\":\"" UUID "\",\"record\":null,"
+        "\"owner\":\"no spaces\",\"lease\":LEASE}",
+        "{\"host\":\"hostA\",\"prefix\":\"P\",\"uuid\":\"" UUID "\",\"record\":null,"
+        "\"owner\":null,\"lease\":0}",
+        NULL,
+    };
+    enum mh_lease_operation operation = MH_LEASE_START;
+    char *dir = mh_test_tmpdir();
+    char paths[2][512], text[1024], lease[32];
+    long keepalives;
+
+    as_host(f, dir, "hostA", paths);
+    requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives);
+    MH_TEST_PRINT(lease, "%lld", host_lease(f, "hostA"));
+    for (size_t i = 0; garbage[i]; i++) {
+        /* P is the prefix, LEASE hostA's lease: only one thing wrong each */
+        char *at;
+
+        mh_string_copy(text, sizeof(text), garbage[i]);
+        if ((at = strstr(text, "\"P\""))) {
+            memmove(at + strlen(f->prefix) + 2, at + 3, strlen(at + 3) + 1);
+            memcpy(at + 1, f->prefix, strlen(f->prefix));
+            at[strlen(f->prefix) + 1] = '"';
+        }
+        if ((at = strstr(text, "LEASE"))) {
+            memmove(at + strlen(lease), at + 5, strlen(at + 5) + 1);
+            memcpy(at, lease, strlen(lease));
+        }
+        mh_test_write(paths[1], UUID ".json", text, 0600);
+        operation = operation == MH_LEASE_START ? MH_LEASE_STOPPED : MH_LEASE_START;
+        if (requests_of_a_call(f, "hostA", operation, &keepalives) != 2)
+            fail_msg("cache %zu was trusted: %s", i, text);
+    }
+    /* world-writable: not trusted either (the last call wrote it) */
+    assert_int_equal(operation, MH_LEASE_STOPPED);
+    MH_TEST_PRINT(text, "%s/%s.json", paths[1], UUID);
+    assert_int_equal(chmod(text, 0666), 0);
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_START, &keepalives), 2);
+    /* and the cache the calls wrote is used again */
+    assert_int_equal(requests_of_a_call(f, "hostA", MH_LEASE_STOPPED, &keepalives), 1);
+    mh_test_rmdir(dir);
+}
+
 static void
 hand_over_to_a_host_without_a_live_lease_is_an_error(void **state)
 {
@@ -762,6 +905,9 @@ main(void)
         TEST(keepalive_moves_owner_keys_onto_the_current_lease),
         TEST(a_change_is_one_read_and_one_write_once_the_host_lease_is_fresh),
         TEST(the_host_lease_is_refreshed_unless_the_refresh_file_vouches_for_it),
+        TEST(a_cached_guest_changes_in_one_request),
+        TEST(a_cache_that_lies_decides_nothing),
+        TEST(an_unusable_cache_is_read_around),
         TEST(hand_over_to_a_host_without_a_live_lease_is_an_error),
         TEST(hostile_values_are_errors_and_break_replaces_them),
         TEST(list_merges_records_and_owner_keys),
