@@ -55,7 +55,7 @@ $(B)/flags: FORCE
 	@mkdir -p $(B)
 	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' > $@
 
-$(B)/%.o: %.c $(wildcard lib/*.h) $(B)/flags
+$(B)/%.o: %.c $(wildcard lib/*.h tests/unit/*.h tests/fuzz/*.h) $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -74,7 +74,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libmh.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(CMOCKA_LIBS)
 
 # The same unit tests again under AddressSanitizer and UBSan.
-$(B)/asan/%.o: %.c $(wildcard lib/*.h) $(B)/flags
+$(B)/asan/%.o: %.c $(wildcard lib/*.h tests/unit/*.h tests/fuzz/*.h) $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -O1 -c -o $@ $<
 
@@ -183,7 +183,7 @@ FUZZ_TARGETS  = $(FUZZ_SOURCES:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_OBJECTS  = $(LIB_SOURCES:%.c=$(B)/fuzz/%.o)
 FUZZ_SECONDS ?= 60
 
-$(B)/fuzz/%.o: %.c $(wildcard lib/*.h) $(B)/flags
+$(B)/fuzz/%.o: %.c $(wildcard lib/*.h tests/fuzz/*.h) $(B)/flags
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
 

@@ -95,37 +95,7 @@ test_migration_that_dies_on_the_destination_leaves_the_source_owner() {
 }
 
 test_eight_concurrent_migrations_both_ways_end_with_the_right_owners() {
-    local i host job=$E2E_ROOT/concurrent failed=0 pids=
-    # c1-c4 start on A, c5-c8 on B; then all cross at once.
-    for i in 1 2 3 4 5 6 7 8; do
-        host=A
-        [ "$i" -le 4 ] || host=B
-        e2e_guest_define "$host" "c$i" || fail "cannot start c$i on $host"
-    done
-    mh_e2e_run A mh-stamp -c "$(e2e_uri A)" --all >/dev/null
-    mh_e2e_run B mh-stamp -c "$(e2e_uri B)" --all >/dev/null
-    for i in 1 2 3 4 5 6 7 8; do
-        if [ "$i" -le 4 ]; then
-            (e2e_migrate A B "c$i" >"$job.$i.out" 2>&1; echo $? >"$job.$i.rc") &
-        else
-            (e2e_migrate B A "c$i" >"$job.$i.out" 2>&1; echo $? >"$job.$i.rc") &
-        fi
-        pids="$pids $!"
-    done
-    # Only these: a bare wait would also wait for the hosts' daemons.
-    wait $pids
-    for i in 1 2 3 4 5 6 7 8; do
-        host=B
-        [ "$i" -le 4 ] || host=A
-        assertEquals "c$i migrated: $(cat "$job.$i.out")" 0 "$(cat "$job.$i.rc")"
-        assertEquals "c$i runs on $host" running "$(mh_e2e_state "$host" "c$i")"
-        assertEquals "c$i is owned by $host, nothing pending" "{\"owner\":\"$host\",\"pending\":null}" \
-            "$(mh_e2e_run A mh-lease show --json "c$i" | jq -c '{owner, pending}')"
-        e2e_virsh "$host" destroy "c$i" >/dev/null || failed=1
-    done
-    assertEquals "every guest stopped" 0 "$failed"
-    assertEquals "stopped guests released their leases" "" \
-        "$(mh_e2e_run A mh-lease list --json | jq -r '.[] | select(.name | startswith("c")) | select(.owner != null) | .name')"
+    mh_e2e_eight_concurrent_migrations
 }
 
 test_after_its_host_dies_mh_lease_break_frees_the_guest() {

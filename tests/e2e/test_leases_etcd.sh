@@ -2,9 +2,9 @@
 # test_leases_etcd.sh - ownership leases with the etcd backend on real
 # migrations (issues 7 and 9): a real etcd, started here inside host A's
 # namespaces and reached by B over a veth pair, stopped by its pid. The
-# lease is handed over with the guest; a hung etcd, and a stopped one,
-# refuse the migration in time (fail closed) and leave the record as it
-# was; with a first endpoint that drops packets, each call fails over to the
+# lease is handed over with the guest, eight guests' at once both ways; a
+# hung etcd, and a stopped one, refuse the migration in time (fail closed)
+# and leave the record as it was; with a first endpoint that drops packets, each call fails over to the
 # second within timeout_ms; a dead owner's lease expires after ttl_s, so
 # another host may start its guest without mh-lease break.
 #
@@ -99,6 +99,10 @@ test_etcd_lease_is_handed_over_with_the_guest() {
     output=$(e2e_virsh A start "$GUEST" 2>&1)
     assertNotEquals "start on A refused" 0 $?
     assertContains "$output" "guest $GUEST is owned by host B (since "
+}
+
+test_eight_concurrent_migrations_both_ways_with_etcd() {
+    mh_e2e_eight_concurrent_migrations
 }
 
 test_hung_etcd_refuses_the_migration_in_time() {

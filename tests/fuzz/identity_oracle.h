@@ -73,6 +73,18 @@ identity_oracle_old10_refuses(const char *data, size_t size)
     return refused;
 }
 
+/* The cookie's parse result (status of mh_cookie_parse_*) into reading. */
+static inline void
+identity_oracle_cookie(struct identity_reading *reading, int status, struct mh_cookie *cookie,
+                       const struct mh_error *err)
+{
+    reading->cookie_status = status;
+    if (status == 0)
+        reading->content = cookie->content;
+    else
+        snprintf(reading->cookie_message, sizeof(reading->cookie_message), "%s", err->message);
+}
+
 static inline void
 identity_oracle_libxml(const char *data, size_t size, struct identity_reading *reading)
 {
@@ -107,13 +119,10 @@ identity_oracle_libxml(const char *data, size_t size, struct identity_reading *r
             if (node->type != XML_TEXT_NODE && node->type != XML_CDATA_SECTION_NODE)
                 reading->only_text = false;
         }
-        reading->cookie_status = mh_cookie_parse_element(element, NULL, 0, IDENTITY_ORACLE_NOW,
-                                                         &cookie, &err);
-        if (reading->cookie_status == 0)
-            reading->content = cookie.content;
-        else
-            snprintf(reading->cookie_message, sizeof(reading->cookie_message), "%s",
-                     err.message);
+        identity_oracle_cookie(reading,
+                               mh_cookie_parse_element(element, NULL, 0, IDENTITY_ORACLE_NOW,
+                                                       &cookie, &err),
+                               &cookie, &err);
     }
     mh_xml_free_doc(doc);
 }
@@ -139,13 +148,10 @@ identity_oracle_expat(const char *data, size_t size, struct identity_reading *re
         reading->hmac = identity_oracle_copy(summary.cookie_hmac);
         reading->text = identity_oracle_copy(summary.cookie_text);
         reading->only_text = summary.cookie_only_text;
-        reading->cookie_status = mh_cookie_parse_summary(&summary, NULL, 0, IDENTITY_ORACLE_NOW,
-                                                         &cookie, &err);
-        if (reading->cookie_status == 0)
-            reading->content = cookie.content;
-        else
-            snprintf(reading->cookie_message, sizeof(reading->cookie_message), "%s",
-                     err.message);
+        identity_oracle_cookie(reading,
+                               mh_cookie_parse_summary(&summary, NULL, 0, IDENTITY_ORACLE_NOW,
+                                                       &cookie, &err),
+                               &cookie, &err);
     }
     mh_xml_summary_free(&summary);
 }
