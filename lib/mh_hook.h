@@ -64,7 +64,9 @@ xmlDoc *mh_hook_document(struct mh_hook *hook, struct mh_error *err);
  * see mh_xml_domain_summary), read from stdin like mh_hook_document but
  * with expat, which costs a hook call far less to load than libxml2: fills
  * hook->name, hook->uuid and hook->identity (for mh_cookie_read). When the
- * document was already parsed, that is used and expat is never loaded. */
+ * document was already parsed, that is used and expat is never loaded; what
+ * expat refuses is parsed with libxml2 (mh_hook_document), whose error is
+ * the one returned. */
 int mh_hook_identity(struct mh_hook *hook, struct mh_error *err);
 
 /* Record a fact for the journal ("checks": [...], "rewrite": "...", ...) and
