@@ -6,7 +6,8 @@
 #   bench/hook-cost.sh [ROUNDS]          (make bench runs it; needs root)
 #
 # Two tables, each measured side by side (interleaved) with its own floor:
-#   1. the default configuration: a no-op call (GUEST stopped end -),
+#   1. the default configuration: a no-op call (GUEST stopped end -), the
+#      started begin every start of a guest runs (reads the cookie),
 #      migrate begin without a cookie, and migrate begin with a cookie so
 #      that every built-in check runs, the version checks included;
 #   2. the same rewrite (bench/data/rewrite.json: bridge, disk prefix,
@@ -66,6 +67,7 @@ in_sandbox default "$hook" web1 migrate begin - <"$sandbox/cookie.xml" >/dev/nul
 in_sandbox default "$top/build/mh-bench" -n "$rounds" -i "$input" \
     "cat >/dev/null (floor)=/bin/cat" \
     "no-op: stopped end=$hook web1 stopped end -" \
+    "a start: started begin=$hook web1 started begin -" \
     "migrate begin, no cookie=$hook web1 migrate begin -" \
     "migrate begin, all checks=$hook web1 migrate begin - <$sandbox/cookie.xml"
 echo
