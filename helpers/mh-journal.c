@@ -36,7 +36,7 @@ usage(FILE *out)
             "  -n, --lines N           only the last N entries\n"
             "  -j, --json              one JSON object per line, as stored\n"
             "  -f, --file PATH         read PATH instead of the configured journal\n"
-            "  -c, --config FILE       read the journal path from FILE\n"
+            "  -F, --config-file FILE  read the journal path from FILE (also -c, --config)\n"
             "  -h, --help              show this help\n"
             "  -V, --version           show the version\n"
             "\n"
@@ -77,6 +77,7 @@ main(int argc, char **argv)
         { "lines", required_argument, NULL, 'n' },
         { "json", no_argument, NULL, 'j' },
         { "file", required_argument, NULL, 'f' },
+        { "config-file", required_argument, NULL, 'F' },
         { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -95,7 +96,7 @@ main(int argc, char **argv)
     int option;
     int status = 0;
 
-    while ((option = getopt_long(argc, argv, "g:s:o:n:jf:c:hV", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "g:s:o:n:jf:F:c:hV", options, NULL)) != -1) {
         switch (option) {
         case 'g':
             filter.guest = optarg;
@@ -124,6 +125,7 @@ main(int argc, char **argv)
         case 'f':
             file = optarg;
             break;
+        case 'F':
         case 'c':
             config_path = optarg;
             break;

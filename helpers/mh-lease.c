@@ -97,7 +97,7 @@ usage(FILE *out)
             "  -p, --pending           break: drop only the pending reservation\n"
             "  -y, --yes               break without asking\n"
             "  -i, --interval SECONDS  keepalive: repeat every SECONDS until stopped\n"
-            "  -c, --config FILE       read FILE instead of %s\n"
+            "  -F, --config-file FILE  read FILE instead of %s (also -c, --config)\n"
             "  -h, --help              show this help\n"
             "  -V, --version           show the version\n"
             "\n"
@@ -447,6 +447,7 @@ main(int argc, char **argv)
         { "pending", no_argument, NULL, 'p' },
         { "yes", no_argument, NULL, 'y' },
         { "interval", required_argument, NULL, 'i' },
+        { "config-file", required_argument, NULL, 'F' },
         { "config", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -459,7 +460,7 @@ main(int argc, char **argv)
     struct mh_conf conf;
     int option, status;
 
-    while ((option = getopt_long(argc, argv, "jpyi:c:hV", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "jpyi:F:c:hV", long_options, NULL)) != -1) {
         switch (option) {
         case 'j':
             options.json = true;
@@ -474,6 +475,7 @@ main(int argc, char **argv)
             if (mh_string_to_long(optarg, 1, 86400, &options.interval_s) < 0)
                 return mh_cli_usage_error(PROGRAM, "--interval must be 1 to 86400 seconds");
             break;
+        case 'F':
         case 'c':
             options.config_path = optarg;
             break;

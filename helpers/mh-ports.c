@@ -66,7 +66,8 @@ usage(FILE *out)
             "                           written (default: ports.policy)\n"
             "  -s, --socket PATH        OVSDB socket (default: ports.ovsdb_socket)\n"
             "  -j, --json               print JSON (show: usable as apply's FILE)\n"
-            "  -C, --config FILE        read FILE instead of %s\n"
+            "  -F, --config-file FILE   read FILE instead of %s\n"
+            "                           (also -C, --config)\n"
             "  -h, --help               show this help\n"
             "  -V, --version            show the version\n"
             "\n"
@@ -254,6 +255,7 @@ main(int argc, char **argv)
         { "policy", required_argument, NULL, 'p' },
         { "socket", required_argument, NULL, 's' },
         { "json", no_argument, NULL, 'j' },
+        { "config-file", required_argument, NULL, 'F' },
         { "config", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -266,7 +268,7 @@ main(int argc, char **argv)
     struct mh_conf conf;
     int option, status;
 
-    while ((option = getopt_long(argc, argv, "c:f:p:s:jC:hV", long_options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "c:f:p:s:jF:C:hV", long_options, NULL)) != -1) {
         switch (option) {
         case 'c':
             options.uri = optarg;
@@ -287,6 +289,7 @@ main(int argc, char **argv)
         case 'j':
             options.json = 1;
             break;
+        case 'F':
         case 'C':
             config_path = optarg;
             break;

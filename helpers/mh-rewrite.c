@@ -31,17 +31,18 @@ static void
 usage(FILE *out)
 {
     fprintf(out,
-            "usage: %s [--config FILE] [--diff | --check] [FILE | -]\n"
+            "usage: %s [--config-file FILE] [--diff | --check] [FILE | -]\n"
             "\n"
             "Run the migrate-hooks XML rewrite on a domain XML (FILE, or standard input\n"
             "when FILE is - or missing), exactly as the hook does on an incoming\n"
             "migration: the rules of the \"rewrite\" section of %s\n"
-            "(and conf.d/), or of FILE given to --config, change only host-side parts.\n"
+            "(and conf.d/), or of FILE given to --config-file, change only host-side parts.\n"
             "\n"
             "By default prints the rewritten XML, and nothing when no rule applies\n"
             "(libvirt then uses the XML unchanged). Try it on `virsh dumpxml --migratable`.\n"
             "\n"
-            "  -c, --config FILE  read the configuration from FILE only\n"
+            "  -F, --config-file FILE\n"
+            "                     read the configuration from FILE only (also -c, --config)\n"
             "  -d, --diff         print a unified diff of the change instead\n"
             "  -k, --check        print only a summary: which rules change how many parts\n"
             "  -h, --help         show this help\n"
@@ -164,6 +165,7 @@ int
 main(int argc, char **argv)
 {
     static const struct option options[] = {
+        { "config-file", required_argument, NULL, 'F' },
         { "config", required_argument, NULL, 'c' },
         { "diff", no_argument, NULL, 'd' },
         { "check", no_argument, NULL, 'k' },
@@ -176,8 +178,9 @@ main(int argc, char **argv)
     bool mode_given = false;
     int option;
 
-    while ((option = getopt_long(argc, argv, "c:dkhV", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "F:c:dkhV", options, NULL)) != -1) {
         switch (option) {
+        case 'F':
         case 'c':
             config_path = optarg;
             break;

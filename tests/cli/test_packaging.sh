@@ -38,6 +38,37 @@ test_every_helper_answers_help_and_version() {
     done
 }
 
+# Every helper reads its configuration from -F / --config-file FILE: each
+# is given a file that is not JSON and must say so, naming it, as an error
+# (1), not a usage error (64). The older spellings (-c/--config of
+# mh-journal, mh-lease and mh-rewrite, -C/--config of mh-ports) still work.
+test_every_helper_takes_its_configuration_from_config_file() {
+    local call helper status bad=$MH_BUILD/not-json.json
+    printf '{"x":\n' >"$bad"
+    chmod 0644 "$bad"
+    for call in "mh-agent --config-file BAD --once" "mh-check --config-file BAD --list" \
+                "mh-journal --config-file BAD" "mh-lease --config-file BAD list" \
+                "mh-migrate --config-file BAD vm1 qemu:///nowhere" \
+                "mh-ports --config-file BAD show vm1" "mh-rewrite --config-file BAD -" \
+                "mh-stamp --config-file BAD vm1" "mh-lease -F BAD list" \
+                "mh-journal -c BAD" "mh-lease -c BAD list" "mh-rewrite -c BAD -" \
+                "mh-ports -C BAD show vm1"; do
+        # shellcheck disable=SC2086 # split into the helper and its arguments
+        set -- ${call//BAD/$bad}
+        helper=$1
+        shift
+        "$MH_BUILD/$helper" "$@" </dev/null >/dev/null 2>"$MH_BUILD/config-file.err"
+        status=$?
+        assertEquals "$call: $(cat "$MH_BUILD/config-file.err")" 1 "$status"
+        assertContains "$call" "$(cat "$MH_BUILD/config-file.err")" "$bad:2:"
+    done
+    # every helper documents it
+    for helper in "$MH_TOP"/helpers/mh-*.c; do
+        helper=$(basename "$helper" .c)
+        assertContains "$helper --help" "$("$MH_BUILD/$helper" --help)" "-F, --config-file"
+    done
+}
+
 test_versions_agree() {
     local version
     mh_skip_under_checker "reads the source tree only" && return
