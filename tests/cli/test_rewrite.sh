@@ -138,7 +138,7 @@ test_usage_errors_exit_64() {
 test_help_and_version() {
     run_rewrite --help
     assertEquals 0 $?
-    assertContains "$(cat "$SANDBOX/out")" "usage: mh-rewrite [--config FILE] [--diff | --check] [FILE | -]"
+    assertContains "$(cat "$SANDBOX/out")" "usage: mh-rewrite [--config-file FILE] [--diff | --check] [FILE | -]"
     assertContains "$(cat "$SANDBOX/out")" "Exit status: 0 changed, 3 unchanged"
     run_rewrite --version
     assertEquals 0 $?
