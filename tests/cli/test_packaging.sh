@@ -43,7 +43,10 @@ test_every_helper_answers_help_and_version() {
 # (1), not a usage error (64). The older spellings (-c/--config of
 # mh-journal, mh-lease and mh-rewrite, -C/--config of mh-ports) still work.
 test_every_helper_takes_its_configuration_from_config_file() {
-    local call helper status bad=$MH_BUILD/not-json.json
+    local call helper status dir bad
+    # a fresh file: in $MH_BUILD it could be the checker's symlink to one
+    dir=$(mktemp -d /tmp/mh-config-file.XXXXXX)
+    bad=$dir/not-json.json
     printf '{"x":\n' >"$bad"
     chmod 0644 "$bad"
     for call in "mh-agent --config-file BAD --once" "mh-check --config-file BAD --list" \
@@ -57,11 +60,12 @@ test_every_helper_takes_its_configuration_from_config_file() {
         set -- ${call//BAD/$bad}
         helper=$1
         shift
-        "$MH_BUILD/$helper" "$@" </dev/null >/dev/null 2>"$MH_BUILD/config-file.err"
+        "$MH_BUILD/$helper" "$@" </dev/null >/dev/null 2>"$dir/err"
         status=$?
-        assertEquals "$call: $(cat "$MH_BUILD/config-file.err")" 1 "$status"
-        assertContains "$call" "$(cat "$MH_BUILD/config-file.err")" "$bad:2:"
+        assertEquals "$call: $(cat "$dir/err")" 1 "$status"
+        assertContains "$call" "$(cat "$dir/err")" "$bad:2:"
     done
+    rm -rf "$dir"
     # every helper documents it
     for helper in "$MH_TOP"/helpers/mh-*.c; do
         helper=$(basename "$helper" .c)
