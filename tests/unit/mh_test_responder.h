@@ -59,6 +59,32 @@ mh_test_responder_start(struct mh_test_responder *r, int family,
     return true;
 }
 
+/* mh_test_responder_start on 127.0.0.1, which every test machine has. */
+static inline struct mh_test_responder
+mh_test_responder_loopback(void (*serve)(int listener, int mode), int mode)
+{
+    struct mh_test_responder r = { 0, 0 };
+
+    assert_true(mh_test_responder_start(&r, AF_INET, serve, mode));
+    return r;
+}
+
+/* A TCP port on 127.0.0.1 that nothing listens on: bound, then closed. */
+static inline int
+mh_test_unused_port(void)
+{
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    socklen_t length = sizeof(address);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
 static inline void
 mh_test_responder_stop(struct mh_test_responder *r)
 {

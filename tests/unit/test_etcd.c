@@ -254,30 +254,6 @@ serve(int listener, int mode)
     }
 }
 
-static struct mh_test_responder
-start_responder(enum mode mode)
-{
-    struct mh_test_responder r = { 0, 0 };
-
-    assert_true(mh_test_responder_start(&r, AF_INET, serve, mode));
-    return r;
-}
-
-/* A port nothing listens on: bound, then closed. */
-static int
-dead_port(void)
-{
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    socklen_t length = sizeof(address);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
 struct client {
     struct mh_lease_etcd_conf conf;
     struct mh_etcd etcd;
@@ -326,7 +302,7 @@ call(struct client *c, size_t cap, struct mh_error *err)
 static void
 garbage_reply_is_an_error(void **state)
 {
-    struct mh_test_responder r = start_responder(GARBAGE);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, GARBAGE);
     struct mh_error err = { { 0 } };
     struct client c;
 
@@ -341,7 +317,7 @@ garbage_reply_is_an_error(void **state)
 static void
 oversized_reply_is_cut_off(void **state)
 {
-    struct mh_test_responder r = start_responder(HUGE);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, HUGE);
     struct mh_error err = { { 0 } };
     struct client c;
 
@@ -356,7 +332,7 @@ oversized_reply_is_cut_off(void **state)
 static void
 slow_reply_times_out_within_the_bound(void **state)
 {
-    struct mh_test_responder r = start_responder(SLOW);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, SLOW);
     struct mh_error err = { { 0 } };
     struct timespec started;
     struct client c;
@@ -378,7 +354,7 @@ slow_reply_times_out_within_the_bound(void **state)
 static void
 the_hooks_deadline_bounds_a_request(void **state)
 {
-    struct mh_test_responder r = start_responder(SLOW);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, SLOW);
     struct mh_error err = { { 0 } };
     struct timespec started;
     struct client c;
@@ -400,12 +376,12 @@ the_hooks_deadline_bounds_a_request(void **state)
 static void
 a_dead_endpoint_fails_over_to_the_next(void **state)
 {
-    struct mh_test_responder r = start_responder(GOOD);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, GOOD);
     struct mh_error err = { { 0 } };
     struct client c;
 
     (void)state;
-    client_open(&c, dead_port(), r.port, 2000);
+    client_open(&c, mh_test_unused_port(), r.port, 2000);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), 0);
     /* and remembers which one answered */
     assert_int_equal(c.etcd.preferred, 1);
@@ -413,7 +389,7 @@ a_dead_endpoint_fails_over_to_the_next(void **state)
     client_close(&c);
     mh_test_responder_stop(&r);
 
-    client_open(&c, dead_port(), dead_port(), 2000);
+    client_open(&c, mh_test_unused_port(), mh_test_unused_port(), 2000);
     assert_int_equal(call(&c, MH_ETCD_MAX_REPLY, &err), -1);
     assert_non_null(strstr(err.message, "no endpoint answered (2 tried)"));
     client_close(&c);

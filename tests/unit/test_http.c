@@ -284,15 +284,6 @@ serve(int listener, int mode)
     }
 }
 
-static struct mh_test_responder
-start_responder(enum mode mode)
-{
-    struct mh_test_responder r = { 0, 0 };
-
-    assert_true(mh_test_responder_start(&r, AF_INET, serve, mode));
-    return r;
-}
-
 static int
 post(struct mh_http *http, const char *url, long timeout_ms, struct mh_http_reply *reply,
      struct mh_error *err)
@@ -306,7 +297,7 @@ post(struct mh_http *http, const char *url, long timeout_ms, struct mh_http_repl
 static void
 requests_share_a_kept_connection(void **state)
 {
-    struct mh_test_responder r = start_responder(KEEP);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, KEEP);
     struct mh_error err = { { 0 } };
     struct mh_http http;
     char url[128], expected[256];
@@ -368,7 +359,7 @@ an_ipv6_literal_host_is_reached(void **state)
 static void
 a_connection_the_server_dropped_is_replaced_once(void **state)
 {
-    struct mh_test_responder r = start_responder(DROP);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, DROP);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct mh_http http;
@@ -393,7 +384,7 @@ a_connection_the_server_dropped_is_replaced_once(void **state)
 static void
 a_chunked_reply_is_joined(void **state)
 {
-    struct mh_test_responder r = start_responder(CHUNKS);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, CHUNKS);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct mh_http http;
@@ -417,7 +408,7 @@ a_chunked_reply_is_joined(void **state)
 static void
 silence_times_out_and_refusal_is_named(void **state)
 {
-    struct mh_test_responder r = start_responder(SILENT);
+    struct mh_test_responder r = mh_test_responder_loopback(serve, SILENT);
     struct mh_error err = { { 0 } };
     struct mh_http_reply reply;
     struct timespec started;

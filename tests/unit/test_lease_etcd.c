@@ -2,6 +2,7 @@
  * by this test on loopback (temporary data directory, free ports) and
  * stopped by its pid. */
 #include "mh_test.h"
+#include "mh_test_responder.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -39,23 +40,6 @@ struct fixture {
     char prefix[32];
 };
 
-static int
-free_port(void)
-{
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    socklen_t length = sizeof(address);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
-
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0 ||
-        getsockname(fd, (struct sockaddr *)&address, &length) < 0)
-        return -1;
-    port = ntohs(address.sin_port);
-    close(fd);
-    return port;
-}
-
 static void
 stop_etcd(void)
 {
@@ -89,7 +73,7 @@ start_etcd(void **state)
     server.top = mh_test_tmpdir();
     for (int attempt = 0; attempt < 3; attempt++) {
         char data[4096], log[4096], client[64], peer[64], cluster[128];
-        int client_port = free_port(), peer_port = free_port();
+        int client_port = mh_test_unused_port(), peer_port = mh_test_unused_port();
 
         MH_TEST_PRINT(data, "%s/data%d", server.top, attempt);
         MH_TEST_PRINT(log, "%s/etcd%d.log", server.top, attempt);
