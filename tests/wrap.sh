@@ -48,9 +48,10 @@ mh_wrap() {
     for entry in "$PWD"/build/*; do
         name=${entry##*/}
         [ "$entry" != "$dir" ] || continue
-        # mh-bench (make bench) times the others; it is not under test
-        if [ -f "$entry" ] && [ -x "$entry" ] && [[ $name == migrate-hooks || $name == mh-* ]] &&
-            [ "$name" != mh-bench ]; then
+        # the programs under test: the hook and the helpers (helpers/*.c),
+        # not tools such as mh-bench (make bench)
+        if [ -f "$entry" ] && [ -x "$entry" ] &&
+            [[ $name == migrate-hooks || -f $PWD/helpers/$name.c ]]; then
             if [ ! -x "$from/$name" ]; then
                 echo "tests/wrap.sh: $from/$name is missing (make $checker)" >&2
                 return 1
