@@ -57,6 +57,7 @@ struct etcd_state {
     char *record_value;                 /* guests/UUID as held, NULL absent */
     size_t record_length;
     char owner_value[MH_LEASE_HOST_SIZE]; /* owners/UUID as held, "" absent */
+    bool unnoted;                       /* held as read from etcd, not yet in the cache */
     json_t *reread;                     /* a failed save's reads, for the next load */
     char reread_uuid[MH_UUID_LENGTH + 1];
 };
@@ -241,7 +242,8 @@ take_keys(struct mh_lease_store *store, const char *uuid, json_t *responses,
                         "it with mh-lease break %s)", record_key, uuid);
         goto cleanup;
     }
-    remember(store, uuid, state->record_value, state->record_length, state->owner_value);
+    /* noted in the cache at unlock, unless a save replaces them first */
+    state->unnoted = true;
     ret = 0;
 
 cleanup:
@@ -374,6 +376,7 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
     }
     compare = success = NULL;
     *conflict = !succeeded;
+    state->unnoted = false;
     if (succeeded) {
         remember(store, record->uuid, text, strlen(text), record->owner);
     } else {
@@ -397,7 +400,10 @@ etcd_unlock(struct mh_lease_store *store)
     struct etcd_state *state = store->state;
 
     if (state) {
-        state->loaded = state->guessed = false;
+        if (state->loaded && state->unnoted)
+            remember(store, state->held, state->record_value, state->record_length,
+                     state->owner_value);
+        state->loaded = state->guessed = state->unnoted = false;
         state->held[0] = '\0';
     }
 }
@@ -504,6 +510,7 @@ etcd_close(struct mh_lease_store *store)
 
     if (!state)
         return;
+    etcd_unlock(store);
     mh_etcd_close(&state->etcd);
     json_decref(state->reread);
     free(state->record_value);
