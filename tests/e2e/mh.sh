@@ -38,6 +38,16 @@ mh_e2e_config() {
     printf '%s\n' "$2" >"$file.new" && chmod 0644 "$file.new" && mv "$file.new" "$file"
 }
 
+# mh_e2e_config_leases HOST DIR DEADLINE_MS [JSON]: HOST's configuration:
+# leases on in DIR (a directory the hosts share), the hook's deadline, plus
+# JSON's keys.
+mh_e2e_config_leases() {
+    local extra='{}'
+    [ -z "${4:-}" ] || extra=$4
+    mh_e2e_config "$1" "$(jq -c --arg dir "$2" --argjson deadline "$3" \
+        '{"deadline_ms": $deadline, "lease": {"enabled": true, "dir": $dir}} + .' <<<"$extra")"
+}
+
 # mh_e2e_journal HOST [mh-journal options]: HOST's journal.
 mh_e2e_journal() {
     local host=$1

@@ -48,10 +48,7 @@ tearDown() {
 
 # config HOST [JSON]: leases on, in the shared directory, plus JSON's keys.
 config() {
-    local extra='{}'
-    [ -z "${2:-}" ] || extra=$2
-    mh_e2e_config "$1" "$(jq -c --arg dir "$LEASES" \
-        '{"deadline_ms": 10000, "lease": {"enabled": true, "dir": $dir}} + .' <<<"$extra")"
+    mh_e2e_config_leases "$1" "$LEASES" 10000 "${2:-}"
 }
 
 external_check() {

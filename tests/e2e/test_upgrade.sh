@@ -21,10 +21,7 @@ NEW_VERSION=$OLD_VERSION-e2e-upgrade
 # config HOST [JSON]: leases in the shared directory, a deadline long enough
 # for the held check, plus JSON's keys.
 config() {
-    local extra='{}'
-    [ -z "${2:-}" ] || extra=$2
-    mh_e2e_config "$1" "$(jq -c --arg dir "$LEASES" \
-        '{"deadline_ms": 30000, "lease": {"enabled": true, "dir": $dir}} + .' <<<"$extra")"
+    mh_e2e_config_leases "$1" "$LEASES" 30000 "${2:-}"
 }
 
 # build_new_tree: copy this tree and build it with NEW_VERSION, as an
