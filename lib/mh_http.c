@@ -59,6 +59,7 @@ static int walk_chunks(const char *data, size_t length, size_t reply_cap, char *
                        size_t *total, size_t *framed, struct mh_error *err);
 static int incomplete(bool eof, const char *where, struct mh_error *err);
 static int hex_value(char c);
+static int next_line(const char *data, size_t length, size_t max, size_t *line_length);
 static bool is_digit(char c);
 
 void
@@ -617,18 +618,14 @@ walk_chunks(const char *data, size_t length, size_t reply_cap, char *out, size_t
     size_t position = 0, sum = 0;
 
     for (;;) {
-        size_t scan = length - position < MH_HTTP_MAX_LINE ? length - position : MH_HTTP_MAX_LINE;
-        const char *eol = memmem(data + position, scan, "\r\n", 2);
         size_t line_length, size = 0, digits = 0;
+        int found = next_line(data + position, length - position, MH_HTTP_MAX_LINE,
+                              &line_length);
 
-        if (!eol) {
-            if (length - position >= MH_HTTP_MAX_LINE) {
-                mh_error_set(err, "chunk-size line longer than %d bytes", MH_HTTP_MAX_LINE);
-                return -1;
-            }
-            return 0;
-        }
-        line_length = (size_t)(eol - (data + position));
+        if (found < 0)
+            mh_error_set(err, "chunk-size line longer than %d bytes", MH_HTTP_MAX_LINE);
+        if (found <= 0)
+            return found;
         while (digits < line_length && hex_value(data[position + digits]) >= 0) {
             if (digits == 15) {
                 mh_error_set(err, "chunk size out of range");
@@ -663,18 +660,14 @@ walk_chunks(const char *data, size_t length, size_t reply_cap, char *out, size_t
     }
     /* Trailer fields, ignored, up to a blank line. */
     for (;;) {
-        size_t scan = length - position < MH_HTTP_MAX_HEAD ? length - position : MH_HTTP_MAX_HEAD;
-        const char *eol = memmem(data + position, scan, "\r\n", 2);
         size_t line_length;
+        int found = next_line(data + position, length - position, MH_HTTP_MAX_HEAD,
+                              &line_length);
 
-        if (!eol) {
-            if (length - position >= MH_HTTP_MAX_HEAD) {
-                mh_error_set(err, "reply trailer line longer than %d bytes", MH_HTTP_MAX_HEAD);
-                return -1;
-            }
-            return 0;
-        }
-        line_length = (size_t)(eol - (data + position));
+        if (found < 0)
+            mh_error_set(err, "reply trailer line longer than %d bytes", MH_HTTP_MAX_HEAD);
+        if (found <= 0)
+            return found;
         position += line_length + 2;
         if (line_length == 0)
             break;
@@ -709,4 +702,18 @@ static bool
 is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+/* The line at the start of data[0, length), CRLF excluded, of at most max
+ * bytes with its CRLF: 1 with *line_length, 0 when its end has not come
+ * yet, -1 when it is longer than that. */
+static int
+next_line(const char *data, size_t length, size_t max, size_t *line_length)
+{
+    const char *eol = memmem(data, length < max ? length : max, "\r\n", 2);
+
+    if (!eol)
+        return length >= max ? -1 : 0;
+    *line_length = (size_t)(eol - data);
+    return 1;
 }
