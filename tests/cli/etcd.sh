@@ -99,6 +99,31 @@ host_config() {
     cp "$SANDBOX/etc/migrate-hooks.json" "$SANDBOX/cli.json"
 }
 
+# etcd_start_refuse_stop: A starts the guest, B is refused with the
+# documented message, A refreshes its etcd lease, stops and releases, and B
+# may start it (shunit2 asserts; plain HTTP or TLS alike).
+etcd_start_refuse_stop() {
+    on A prepare begin -
+    assertEquals "A starts" 0 $?
+    assertEquals "" "$(cat "$A/out")"
+    assertEquals "" "$(cat "$A/err")"
+    assertContains "$(lease B show vm1)" "owner:       hostA (since "
+    on B prepare begin -
+    assertEquals "B is refused" 1 $?
+    assertContains "$(cat "$B/err")" "guest vm1 is owned by host hostA (since "
+    assertContains "$(cat "$B/err")" "use mh-lease break after fencing hostA"
+    assertContains "$(lease A keepalive)" "etcd lease of host hostA refreshed"
+    on A stopped end -
+    assertEquals 0 $?
+    on A release end -
+    assertEquals 0 $?
+    assertEquals "A released it" "null" "$(lease B show --json vm1 | jq .owner)"
+    on B prepare begin -
+    assertEquals "B starts after A stopped" 0 $?
+    assertContains "$(lease A list)" "hostB"
+    assertContains "$(cat "$A/state/journal.jsonl")" '"backend":"etcd"'
+}
+
 setUp() {
     COUNT=$((COUNT + 1))
     PREFIX=/cli$COUNT/

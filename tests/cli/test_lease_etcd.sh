@@ -12,22 +12,7 @@ oneTimeTearDown() {
 }
 
 test_start_refuse_stop_with_etcd() {
-    on A prepare begin -
-    assertEquals "A starts" 0 $?
-    assertEquals "" "$(cat "$A/out")"
-    assertContains "$(lease B show vm1)" "owner:       hostA (since "
-    on B prepare begin -
-    assertEquals "B is refused" 1 $?
-    assertContains "$(cat "$B/err")" "guest vm1 is owned by host hostA (since "
-    assertContains "$(cat "$B/err")" "use mh-lease break after fencing hostA"
-    on A stopped end -
-    assertEquals 0 $?
-    on A release end -
-    assertEquals 0 $?
-    on B prepare begin -
-    assertEquals "B starts after A stopped" 0 $?
-    assertContains "$(lease A list)" "hostB"
-    assertContains "$(cat "$A/state/journal.jsonl")" '"backend":"etcd"'
+    etcd_start_refuse_stop
 }
 
 test_keepalive_and_break_with_etcd() {

@@ -40,22 +40,7 @@ assert_start_refused_stop_passes() {
 
 test_leases_over_tls_with_a_client_certificate() {
     assertContains "$ETCD_URL" "https://127.0.0.1:"
-    on A prepare begin -
-    assertEquals "A starts" 0 $?
-    assertEquals "" "$(cat "$A/err")"
-    assertContains "$(lease B show vm1)" "owner:       hostA (since "
-    on B prepare begin -
-    assertEquals "B is refused" 1 $?
-    assertContains "$(cat "$B/err")" "guest vm1 is owned by host hostA (since "
-    assertContains "$(lease A keepalive)" "etcd lease of host hostA refreshed"
-    on A stopped end -
-    assertEquals 0 $?
-    on A release end -
-    assertEquals 0 $?
-    assertEquals "A released it" "null" "$(lease B show --json vm1 | jq .owner)"
-    on B prepare begin -
-    assertEquals "B starts after A stopped" 0 $?
-    assertContains "$(lease A list)" "hostB"
+    etcd_start_refuse_stop
 }
 
 test_without_a_client_certificate_starts_fail_closed() {
