@@ -32,13 +32,16 @@
 #include "mh_lease_store.h"
 #include "mh_string.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Enough for every guest of a large cluster; more is refused, not cut. */
 #define MAX_LIST 10000
@@ -58,6 +61,7 @@ struct etcd_state {
     size_t record_length;
     char owner_value[MH_LEASE_HOST_SIZE]; /* owners/UUID as held, "" absent */
     bool unnoted;                       /* held as read from etcd, not yet in the cache */
+    bool foreign;                       /* held: another host owns it, no pending for us */
     json_t *reread;                     /* a failed save's reads, for the next load */
     char reread_uuid[MH_UUID_LENGTH + 1];
 };
@@ -80,6 +84,9 @@ static json_t *keys_ops(const struct mh_lease_store *store, const char *uuid,
                         struct mh_error *err);
 static bool guess(struct mh_lease_store *store, const char *uuid,
                   struct mh_lease_record *record);
+static bool has_stake(const struct mh_lease_store *store, const struct mh_lease_record *record);
+static void forget(const struct mh_lease_store *store, const char *uuid);
+static void prune_cache(const struct mh_lease_store *store, long long lease);
 static void remember(const struct mh_lease_store *store, const char *uuid, const char *record,
                      size_t length, const char *owner);
 static int hold(struct etcd_state *state, const char *uuid, const struct mh_etcd_kv *record_kv,
@@ -244,6 +251,7 @@ take_keys(struct mh_lease_store *store, const char *uuid, json_t *responses,
     }
     /* noted in the cache at unlock, unless a save replaces them first */
     state->unnoted = true;
+    state->foreign = !has_stake(store, record);
     ret = 0;
 
 cleanup:
@@ -377,8 +385,10 @@ etcd_save(struct mh_lease_store *store, const struct mh_lease_record *record, bo
     compare = success = NULL;
     *conflict = !succeeded;
     state->unnoted = false;
-    if (succeeded) {
+    if (succeeded && has_stake(store, record)) {
         remember(store, record->uuid, text, strlen(text), record->owner);
+    } else if (succeeded) {
+        forget(store, record->uuid);
     } else {
         state->reread = responses;
         responses = NULL;
@@ -400,10 +410,12 @@ etcd_unlock(struct mh_lease_store *store)
     struct etcd_state *state = store->state;
 
     if (state) {
-        if (state->loaded && state->unnoted)
+        if (state->loaded && state->unnoted && state->foreign)
+            forget(store, state->held);
+        else if (state->loaded && state->unnoted)
             remember(store, state->held, state->record_value, state->record_length,
                      state->owner_value);
-        state->loaded = state->guessed = state->unnoted = false;
+        state->loaded = state->guessed = state->unnoted = state->foreign = false;
         state->held[0] = '\0';
     }
 }
@@ -582,6 +594,7 @@ settle_host_lease(struct mh_lease_store *store, long long lease, long long revis
             state->host_lease = granted;
             /* etcd rounds a TTL up, never down: the configured one is safe. */
             note_refresh(store, granted, store->conf->etcd.ttl_s, started);
+            prune_cache(store, granted);
             return 0;
         }
         /* Another call of ours was quicker: use its lease. */
@@ -653,6 +666,72 @@ cleanup:
     json_decref(cache);
     free(text);
     return guessed;
+}
+
+/* Whether this host may be the next to change record's keys: it owns the
+ * guest, nobody does, or the pending reservation is ours. A guest another
+ * host owns is changed by that host next, which makes what we saw stale:
+ * caching it would only turn our next change into a failed write. */
+static bool
+has_stake(const struct mh_lease_store *store, const struct mh_lease_record *record)
+{
+    return !record->owner[0] || strcmp(record->owner, store->host) == 0 ||
+           strcmp(record->pending.host, store->host) == 0;
+}
+
+/* Remove uuid's cache file, if any: the guest has gone to another host. */
+static void
+forget(const struct mh_lease_store *store, const char *uuid)
+{
+    char path[PATH_MAX];
+
+    if (cache_path(store, uuid, path))
+        unlink(path);
+}
+
+/* This host's etcd lease is new: every cache file noted under an older one
+ * is of no use any more (guess() wants the current lease), so remove them.
+ * Files of the new lease (another call of ours may have noted one since)
+ * stay. This keeps the cache to the guests this host handled under its
+ * current lease and not handed to another host since. Failures are no
+ * error: a file left is only a file that will not be used. */
+static void
+prune_cache(const struct mh_lease_store *store, long long lease)
+{
+    const char *dir = store->conf->etcd.cache_dir;
+    struct dirent *entry;
+    DIR *directory;
+    int fd;
+
+    if (!dir || (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return;
+    directory = fdopendir(fd);
+    if (!directory) {
+        close(fd);
+        return;
+    }
+    while ((entry = readdir(directory))) {
+        char uuid[MH_UUID_LENGTH + 1], path[PATH_MAX];
+        json_int_t noted = 0;
+        json_t *cache = NULL;
+        char *text = NULL;
+        size_t length;
+
+        if (strlen(entry->d_name) != MH_UUID_LENGTH + 5 ||
+            strcmp(entry->d_name + MH_UUID_LENGTH, ".json") != 0)
+            continue;
+        memcpy(uuid, entry->d_name, MH_UUID_LENGTH);
+        uuid[MH_UUID_LENGTH] = '\0';
+        if (!mh_lease_uuid_is_valid(uuid) || !cache_path(store, uuid, path))
+            continue;
+        if (mh_file_read_trusted(path, 4 * MH_LEASE_RECORD_MAX_BYTES, &text, &length, NULL) == 0)
+            cache = mh_json_parse(text, length, 2, path, NULL);
+        if (!cache || json_unpack(cache, "{s:I}", "lease", &noted) < 0 || noted != lease)
+            unlinkat(fd, entry->d_name, 0);
+        json_decref(cache);
+        free(text);
+    }
+    closedir(directory);
 }
 
 /* Note in uuid's cache what its keys hold now (record and owner values,

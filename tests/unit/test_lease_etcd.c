@@ -26,6 +26,7 @@
 #define ETCD "/usr/bin/etcd"
 #define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
 #define UUID2 "11111111-2222-3333-4444-555555555555"
+#define UUID3 "66666666-7777-8888-9999-aaaaaaaaaaaa"
 
 static struct {
     char *top;
@@ -763,6 +764,60 @@ an_unusable_cache_is_read_around(void **state)
     mh_test_rmdir(dir);
 }
 
+/* Whether dir holds a cache file for uuid. */
+static bool
+cached(const char *dir, const char *uuid)
+{
+    char path[600];
+
+    MH_TEST_PRINT(path, "%s/%s.json", dir, uuid);
+    return access(path, F_OK) == 0;
+}
+
+static void
+the_cache_keeps_only_guests_this_host_may_change_next(void **state)
+{
+    struct fixture *f = *state;
+    struct mh_lease_conf conf_b = f->conf;
+    struct mh_lease_store b;
+    struct mh_lease_result result;
+    struct mh_error err = { { 0 } };
+    char *dir = mh_test_tmpdir();
+    char paths[2][512];
+
+    as_host(f, dir, "hostA", paths);
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID, &result, &err), 0);
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID2, &result, &err), 0);
+    assert_true(cached(paths[1], UUID) && cached(paths[1], UUID2));
+    /* UUID migrates to hostB (which keeps no cache here) */
+    assert_int_equal(mh_lease_store_open(&b, &conf_b, "hostB", &err), 0);
+    assert_int_equal(run_on(&b, MH_LEASE_RESERVE, UUID, "hostA", "m-1", &result, &err), 0);
+    assert_int_equal(run_on(&b, MH_LEASE_START, UUID, "", "m-1", &result, &err), 0);
+    mh_lease_store_close(&b);
+    assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), 0);
+    assert_int_equal(result.transition, MH_LEASE_HANDED_OVER);
+    /* hostB changes it next: what hostA saw is stale from then on */
+    assert_false(cached(paths[1], UUID));
+    /* nor does a read of a guest another host owns note it (release end
+     * after stopped end) */
+    assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID, &result, &err), 0);
+    assert_false(result.changed);
+    assert_false(cached(paths[1], UUID));
+    /* a guest released here stays cached: it is usually started here again */
+    assert_int_equal(run(f, "hostA", MH_LEASE_STOPPED, UUID2, &result, &err), 0);
+    assert_int_equal(result.transition, MH_LEASE_RELEASED);
+    assert_true(cached(paths[1], UUID2));
+    /* until hostA's etcd lease is replaced: notes of the old one go */
+    mh_test_write(paths[1], "not-a-cache-file", "x", 0600);
+    raw_delete(f, "hosts/hostA");
+    assert_int_equal(run(f, "hostA", MH_LEASE_START, UUID3, &result, &err), 0);
+    assert_false(cached(paths[1], UUID2));
+    assert_true(cached(paths[1], UUID3));
+    MH_TEST_PRINT(paths[0], "%s/not-a-cache-file", paths[1]);
+    assert_int_equal(access(paths[0], F_OK), 0);
+    mh_test_rmdir(dir);
+}
+
 static void
 hand_over_to_a_host_without_a_live_lease_is_an_error(void **state)
 {
@@ -892,6 +947,7 @@ main(void)
         TEST(a_cached_guest_changes_in_one_request),
         TEST(a_cache_that_lies_decides_nothing),
         TEST(an_unusable_cache_is_read_around),
+        TEST(the_cache_keeps_only_guests_this_host_may_change_next),
         TEST(hand_over_to_a_host_without_a_live_lease_is_an_error),
         TEST(hostile_values_are_errors_and_break_replaces_them),
         TEST(list_merges_records_and_owner_keys),
