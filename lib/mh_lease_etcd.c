@@ -86,7 +86,7 @@ static bool guess(struct mh_lease_store *store, const char *uuid,
                   struct mh_lease_record *record);
 static bool has_stake(const struct mh_lease_store *store, const struct mh_lease_record *record);
 static void forget(const struct mh_lease_store *store, const char *uuid);
-static void prune_cache(const struct mh_lease_store *store, long long lease);
+static void prune_cache(const struct mh_lease_store *store, long long since_ms);
 static void remember(const struct mh_lease_store *store, const char *uuid, const char *record,
                      size_t length, const char *owner);
 static int hold(struct etcd_state *state, const char *uuid, const struct mh_etcd_kv *record_kv,
@@ -594,7 +594,7 @@ settle_host_lease(struct mh_lease_store *store, long long lease, long long revis
             state->host_lease = granted;
             /* etcd rounds a TTL up, never down: the configured one is safe. */
             note_refresh(store, granted, store->conf->etcd.ttl_s, started);
-            prune_cache(store, granted);
+            prune_cache(store, started);
             return 0;
         }
         /* Another call of ours was quicker: use its lease. */
@@ -689,14 +689,17 @@ forget(const struct mh_lease_store *store, const char *uuid)
         unlink(path);
 }
 
-/* This host's etcd lease is new: every cache file noted under an older one
- * is of no use any more (guess() wants the current lease), so remove them.
- * Files of the new lease (another call of ours may have noted one since)
- * stay. This keeps the cache to the guests this host handled under its
- * current lease and not handed to another host since. Failures are no
- * error: a file left is only a file that will not be used. */
+/* This host's etcd lease is new, granted at since_ms: every cache file
+ * written before then names an older lease and is of no use any more
+ * (guess() wants the current one), so remove it. Files written since (by
+ * another call of ours) stay: most name the new lease, and one that does
+ * not is only never used. Judged by modification time, not contents: a
+ * directory entry and a stat each, however many guests. This keeps the
+ * cache to the guests this host handled under its current lease and did
+ * not give to another host since. Failures are no error: a file left is
+ * only a file that will not be used. */
 static void
-prune_cache(const struct mh_lease_store *store, long long lease)
+prune_cache(const struct mh_lease_store *store, long long since_ms)
 {
     const char *dir = store->conf->etcd.cache_dir;
     struct dirent *entry;
@@ -711,25 +714,18 @@ prune_cache(const struct mh_lease_store *store, long long lease)
         return;
     }
     while ((entry = readdir(directory))) {
-        char uuid[MH_UUID_LENGTH + 1], path[PATH_MAX];
-        json_int_t noted = 0;
-        json_t *cache = NULL;
-        char *text = NULL;
-        size_t length;
+        char uuid[MH_UUID_LENGTH + 1];
+        struct stat st;
 
         if (strlen(entry->d_name) != MH_UUID_LENGTH + 5 ||
             strcmp(entry->d_name + MH_UUID_LENGTH, ".json") != 0)
             continue;
         memcpy(uuid, entry->d_name, MH_UUID_LENGTH);
         uuid[MH_UUID_LENGTH] = '\0';
-        if (!mh_lease_uuid_is_valid(uuid) || !cache_path(store, uuid, path))
-            continue;
-        if (mh_file_read_trusted(path, 4 * MH_LEASE_RECORD_MAX_BYTES, &text, &length, NULL) == 0)
-            cache = mh_json_parse(text, length, 2, path, NULL);
-        if (!cache || json_unpack(cache, "{s:I}", "lease", &noted) < 0 || noted != lease)
+        if (mh_lease_uuid_is_valid(uuid) &&
+            fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 < since_ms)
             unlinkat(fd, entry->d_name, 0);
-        json_decref(cache);
-        free(text);
     }
     closedir(directory);
 }
