@@ -76,7 +76,7 @@ test_ovs_bridge_is_looked_up_in_a_real_ovsdb() {
     mh_sandbox_strict
     ovsdb-tool create "$db/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
         ovsdb-server "$db/conf.db" --remote="punix:$db/db.sock" --pidfile="$db/ovsdb.pid" \
-            --detach --no-chdir --log-file="$db/ovsdb.log" &&
+            --detach --no-chdir --log-file="$db/ovsdb.log" --unixctl="$db/ctl" &&
         ovs-vsctl --db="unix:$db/db.sock" --no-wait init
     assertEquals "ovsdb-server started" 0 $?
     # The template's interface is an OVS port on br0: not there yet.

@@ -409,13 +409,15 @@ ovs_bridges_come_from_a_real_ovsdb_server(void **state)
         skip();
     MH_TEST_PRINT(socket_path, "%s/db.sock", dir);
     MH_TEST_PRINT(pid_path, "%s/ovsdb.pid", dir);
+    /* --unixctl: the default control socket is in /run/openvswitch, which
+     * a machine where the OVS service never started does not have. */
     MH_TEST_PRINT(command,
                   "ovsdb-tool create '%s/conf.db' /usr/share/openvswitch/vswitch.ovsschema && "
                   "ovsdb-server '%s/conf.db' --remote=punix:'%s' --pidfile='%s' --detach "
-                  "--no-chdir --log-file='%s/ovsdb.log' && "
+                  "--no-chdir --log-file='%s/ovsdb.log' --unixctl='%s/ctl' && "
                   "ovs-vsctl --db=unix:'%s' --no-wait init && "
                   "ovs-vsctl --db=unix:'%s' --no-wait add-br br-int -- add-br br-ex",
-                  dir, dir, socket_path, pid_path, dir, socket_path, socket_path);
+                  dir, dir, socket_path, pid_path, dir, dir, socket_path, socket_path);
     run_or_fail(command);
     assert_int_equal(mh_facts_ovs_bridges(socket_path, 2000, &bridges, &err), 0);
     assert_true(bridges.known);
